@@ -1,0 +1,41 @@
+# Set-up, book and tests. `make book` and `make test` work on a fresh clone with Python 3.11 and make.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+JOBS ?= 2
+
+.PHONY: venv book test test-grading test-notebooks exercises check-exercises clean
+
+venv: $(INSTALLED)
+
+$(INSTALLED): requirements.txt constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required; set PYTHON=/path/to/python3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
+	touch $@
+
+# Strict: a warning, including an error in any cell not tagged raises-exception, fails the build.
+book: venv
+	$(BIN)/jupyter-book build --warningiserror --keep-going .
+	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
+
+# Every test: the strict book build, exercises/ in sync, notebooks executed by nbval, grading end to end.
+test: book check-exercises test-notebooks test-grading
+
+check-exercises: venv
+	$(BIN)/python -m autograder check
+
+test-notebooks: venv
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax book solutions
+
+test-grading: venv
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup tests
+
+# Inline autograder/checks into solutions/ and regenerate exercises/ with nbgrader.
+exercises: venv
+	$(BIN)/python -m autograder release
+
+clean:
+	rm -rf _build

@@ -1,0 +1,11 @@
+"""The checks that every exercise's tests call.
+
+Each module is one idea. `autograder.inline` concatenates them into the locked setup cell of each exercise notebook, so a notebook needs no
+checkout of this repository to run its tests (e.g. on Colab).
+"""
+from .report import CheckFailure, fail, passed
+from .values import check_close, check_differs, check_equal
+from .shapes import check_compute_output_shape, check_output_shape, random_batch
+from .weights import check_not_built, check_weights
+from .gradients import check_gradients
+from .serialization import check_config_roundtrip, check_keras_file_roundtrip

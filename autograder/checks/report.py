@@ -1,0 +1,33 @@
+"""How a check reports: a failure says what was checked, what was expected and what came back."""
+import numpy as np
+
+
+class CheckFailure(AssertionError):
+    """Raised by every check; the message is meant for the student."""
+
+
+def fail(what, expected, got, hint=None):
+    message = f"{what}\n  expected: {expected}\n  got:      {got}"
+    if hint:
+        message += f"\n  hint: {hint}"
+    raise CheckFailure(message)
+
+
+def passed(what):
+    print(f"ok: {what}")
+
+
+def describe_array(value, limit=6):
+    """A short, readable description of an array-like for failure messages."""
+    array = np.asarray(value)
+    flat = array.ravel()
+    shown = np.array2string(flat[:limit], precision=6, separator=", ")
+    more = ", ..." if flat.size > limit else ""
+    return f"shape {array.shape}, dtype {array.dtype}, values {shown[:-1]}{more}]"
+
+
+def as_numpy(value):
+    """Converts tensors, variables and nested lists to NumPy without copying semantics surprises."""
+    if hasattr(value, "numpy"):
+        value = value.numpy()
+    return np.asarray(value)

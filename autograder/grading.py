@@ -1,0 +1,58 @@
+"""Grading with nbgrader in a course directory: set up the assignment, take submissions, autograde, read scores."""
+import shutil
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+
+from .course import SOLUTIONS, nbgrader_api
+
+
+class GradingError(RuntimeError):
+    """nbgrader could not process a submission; the message carries its log."""
+
+
+class Course:
+    """An nbgrader course directory at `root` holding one assignment from solutions/."""
+
+    def __init__(self, root, assignment):
+        self.root, self.assignment = Path(root), assignment
+        self.api = nbgrader_api(self.root)
+
+    def generate(self):
+        """Copies solutions/<assignment> in as the nbgrader source and records it in the gradebook."""
+        source = self.root / "solutions" / self.assignment
+        if source.exists():
+            shutil.rmtree(source)
+        shutil.copytree(SOLUTIONS / self.assignment, source, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        self._check(self.api.generate_assignment(self.assignment, force=True, create=True), "generate_assignment")
+        return self
+
+    def notebook_names(self):
+        return sorted(p.stem for p in (SOLUTIONS / self.assignment).glob("*.ipynb"))
+
+    def submit(self, student, notebooks):
+        """Places `{notebook name: NotebookNode}` where nbgrader looks for `student`'s submission."""
+        folder = self.root / "submitted" / student / self.assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, notebook in notebooks.items():
+            nbformat.write(notebook, folder / f"{name}.ipynb")
+
+    def autograde(self, student):
+        self._check(self.api.autograde(self.assignment, student, force=True, create=True), f"autograde {student}")
+
+    def feedback(self, student):
+        """Writes the feedback HTML of `student` and returns the paths of the files."""
+        self._check(self.api.generate_feedback(self.assignment, student, force=True), f"generate_feedback {student}")
+        return sorted((self.root / "feedback" / student / self.assignment).glob("*.html"))
+
+    def scores(self, student):
+        """`{grade_id: (score, max_score)}` of every graded cell in `student`'s submission."""
+        with Gradebook(self.api.coursedir.db_url, self.api.coursedir.course_id) as gradebook:
+            submission = gradebook.find_submission(self.assignment, student)
+            return {grade.name: (grade.score, grade.max_score)
+                    for notebook in submission.notebooks for grade in notebook.grades}
+
+    def _check(self, result, what):
+        if not result["success"]:
+            raise GradingError(f"nbgrader {what} failed for {self.assignment}:\n{result.get('error', '')}\n{result['log']}")

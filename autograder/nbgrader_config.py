@@ -1,0 +1,36 @@
+"""nbgrader configuration of the course; loaded by autograder.course (repository root as course root)."""
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, Execute, GetGrades,
+    IgnorePattern, LimitOutput, SaveAutoGrades,
+)
+
+from autograder.preprocessors import StderrToStdout
+
+c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+
+c.CourseDirectory.course_id = "keras-customization"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+# A test cell that trains a small model on CPU needs more than nbgrader's 30 s default.
+c.Execute.timeout = 180
+
+# A student who deletes a test cell gets it back instead of silently losing its points.
+c.OverwriteCells.add_missing_cells = True
+
+c.Autograde.autograde_preprocessors = [
+    Execute,
+    StderrToStdout,  # warnings and TF logs are not failures; see autograder/preprocessors.py
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+
+# Feedback shows what passed and failed, with messages, but not the hidden tests' code.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]

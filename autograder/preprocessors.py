@@ -1,0 +1,19 @@
+"""nbgrader preprocessors of this course."""
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+
+class StderrToStdout(NbGraderPreprocessor):
+    """Turns stderr stream outputs into stdout before grades are computed.
+
+    nbgrader gives 0 points to any graded cell that wrote to stderr, but TensorFlow logs
+    there on import and Keras emits UserWarnings there: a correct solution would lose
+    points for them. A test fails by raising, so only errors should cost points. The text
+    stays in the cell, so the student still sees the warning in the feedback.
+    """
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if cell.cell_type == "code":
+            for output in cell.outputs:
+                if output.output_type == "stream" and output.name == "stderr":
+                    output.name = "stdout"
+        return cell, resources

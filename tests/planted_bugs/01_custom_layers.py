@@ -1,0 +1,33 @@
+"""Plausible student bugs for Exercise 1. Each must cost the points of `part` and no others.
+
+`cell` is the solution cell edited, `old` the exact text of the instructor's solution replaced by `new`.
+"""
+BUGS = [
+    dict(part="test_my_dense", cell="my_dense", why="weights created in __init__ for a fixed input size",
+         old='''        self.activation = keras.activations.get(activation)
+''',
+         new='''        self.activation = keras.activations.get(activation)
+        self.kernel = self.add_weight(name="kernel", shape=(3, units), initializer="glorot_uniform")
+        self.bias = self.add_weight(name="bias", shape=(units,), initializer="zeros")
+''' ),
+    dict(part="test_my_dense", cell="my_dense", why="bias never added",
+         old="keras.ops.matmul(inputs, self.kernel) + self.bias)", new="keras.ops.matmul(inputs, self.kernel))"),
+    dict(part="test_my_dense", cell="my_dense", why="get_config forgets the activation",
+         old='''config.update({"units": self.units, "activation": keras.activations.serialize(self.activation)})''',
+         new='''config.update({"units": self.units})'''),
+    dict(part="test_running_sum", cell="running_sum", why="running state created trainable",
+         old='''shape=(input_shape[-1],), initializer="zeros", trainable=False)''',
+         new='''shape=(input_shape[-1],), initializer="zeros")'''),
+    dict(part="test_running_sum", cell="running_sum", why="count counts calls, not samples",
+         old="self.count.assign_add(keras.ops.cast(keras.ops.shape(inputs)[0], self.count.dtype))",
+         new="self.count.assign_add(1.0)"),
+    dict(part="test_gaussian_noise", cell="gaussian_noise", why="noise also added at inference",
+         old="        if training:\n            noise", new="        if True:\n            noise"),
+    dict(part="test_gaussian_noise", cell="gaussian_noise", why="noise scaled by the variance, not the stddev",
+         old="stddev=self.stddev,", new="stddev=self.stddev ** 2,"),
+    dict(part="test_batch_norm", cell="batch_norm", why="divides by the variance (the post's bug)",
+         old="/ keras.ops.sqrt(variance + self.epsilon)", new="/ variance"),
+    dict(part="test_batch_norm", cell="batch_norm", why="moving mean trainable (the post's bug)",
+         old='''self.moving_mean = self.add_weight(name="moving_mean", shape=shape, initializer="zeros", trainable=False)''',
+         new='''self.moving_mean = self.add_weight(name="moving_mean", shape=shape, initializer="zeros")'''),
+]

@@ -1,0 +1,119 @@
+"""End-to-end grading of every assignment with the real nbgrader.
+
+For each assignment in solutions/: the instructor's solution gets full marks, the released stub
+gets 0, each planted bug (tests/planted_bugs/<assignment>.py) loses its part's points and only
+those, a correct submission that writes warnings to stderr keeps full marks, a submission with a
+test cell deleted is graded with the cell restored, and the feedback hides the hidden tests.
+"""
+import copy
+import re
+import runpy
+from pathlib import Path
+
+import pytest
+
+from autograder.course import assignments
+from autograder.grading import Course
+from autograder.submissions import grade_id, released, solved
+
+BUGS_DIR = Path(__file__).parent / "planted_bugs"
+FUNCTION_START = re.compile(r"^( *)def [^\n]*:\n", re.MULTILINE)
+
+
+def planted_bugs(assignment):
+    return runpy.run_path(str(BUGS_DIR / f"{assignment}.py"))["BUGS"]
+
+
+def with_bug(notebook, bug):
+    notebook = copy.deepcopy(notebook)
+    [cell] = [c for c in notebook.cells if grade_id(c) == bug["cell"]]
+    assert cell.source.count(bug["old"]) == 1, f"planted bug '{bug['why']}' no longer matches the solution of {bug['cell']}"
+    cell.source = cell.source.replace(bug["old"], bug["new"])
+    return notebook
+
+
+def with_warning_in_every_solution(notebook):
+    """Correct code that also warns, to stderr, from every function it defines: the graded tests call them."""
+    notebook = copy.deepcopy(notebook)
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = "import warnings\n" + FUNCTION_START.sub(
+                lambda m: f"{m.group(0)}{m.group(1)}    warnings.warn('a UserWarning from student code', UserWarning)\n",
+                cell.source)
+    return notebook
+
+
+def without_cell(notebook, cell_id):
+    notebook = copy.deepcopy(notebook)
+    notebook.cells = [c for c in notebook.cells if grade_id(c) != cell_id]
+    return notebook
+
+
+def graded_cells(notebook):
+    return [grade_id(c) for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")]
+
+
+@pytest.fixture(scope="module", params=[pytest.param(a, marks=pytest.mark.xdist_group(a)) for a in assignments()])
+def graded(request, tmp_path_factory):
+    """Grades every variant of one assignment once; tests below read the scores."""
+    assignment = request.param
+    course = Course(tmp_path_factory.mktemp(assignment), assignment).generate()
+    [name] = course.notebook_names()
+    solution = solved(assignment, name)
+    parts = graded_cells(solution)
+    variants = {
+        "solution": solution,
+        "stub": released(assignment, name),
+        "warns": with_warning_in_every_solution(solution),
+        "deleted": without_cell(solution, parts[-1]),
+    }
+    bugs = planted_bugs(assignment)
+    for number, bug in enumerate(bugs):
+        variants[f"bug{number}"] = with_bug(solution, bug)
+    for student, notebook in variants.items():
+        course.submit(student, {name: notebook})
+        course.autograde(student)
+    return course, parts, bugs
+
+
+def test_solution_gets_full_marks(graded):
+    course, parts, _ = graded
+    scores = course.scores("solution")
+    assert sorted(scores) == sorted(parts)
+    assert {part: score for part, (score, _) in scores.items()} == {part: best for part, (_, best) in scores.items()}
+
+
+def test_untouched_stub_gets_zero(graded):
+    course, _, _ = graded
+    assert all(score == 0 for score, _ in course.scores("stub").values()), course.scores("stub")
+
+
+def test_each_planted_bug_loses_its_part_only(graded):
+    course, parts, bugs = graded
+    assert {bug["part"] for bug in bugs} == set(parts), "every graded part needs at least one planted bug"
+    for number, bug in enumerate(bugs):
+        scores = course.scores(f"bug{number}")
+        lost = {part for part, (score, best) in scores.items() if score < best}
+        assert lost == {bug["part"]}, f"bug '{bug['why']}' should lose {bug['part']} only, lost {sorted(lost)}"
+
+
+def test_stderr_output_does_not_cost_points(graded):
+    course, _, _ = graded
+    scores = course.scores("warns")
+    assert all(score == best for score, best in scores.values()), scores
+    autograded = course.root / "autograded" / "warns" / course.assignment
+    assert "UserWarning" in "".join(p.read_text() for p in autograded.glob("*.ipynb")), "the warning should be kept, as stdout"
+
+
+def test_deleted_test_cell_is_restored_and_graded(graded):
+    course, parts, _ = graded
+    scores = course.scores("deleted")
+    assert parts[-1] in scores and scores[parts[-1]][0] == scores[parts[-1]][1], scores
+
+
+def test_feedback_reports_results_without_hidden_tests(graded):
+    course, _, bugs = graded
+    [html] = course.feedback("bug0")
+    text = html.read_text()
+    assert "BEGIN HIDDEN TESTS" not in text and "HIDDEN" not in text
+    assert "CheckFailure" in text and "expected:" in text
