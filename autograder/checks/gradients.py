@@ -11,14 +11,27 @@ def _sample_indices(shape, count, rng):
     return [np.unravel_index(i, shape) for i in flat]
 
 
-def _compare(name, analytic, numeric, index, rtol, atol):
-    if not abs(analytic - numeric) <= atol + rtol * abs(numeric):
-        fail(
-            f"gradient with respect to {name} at index {tuple(int(i) for i in index)}",
-            f"{numeric:.8g} (central finite difference)",
-            f"{analytic:.8g} (tf.GradientTape)",
-            "the forward pass must use this tensor through TensorFlow ops only (no NumPy, no .numpy())",
-        )
+def _compare_with_finite_differences(name, value, set_value, objective, analytic, rng, samples, eps, rtol, atol):
+    """Perturbs sampled entries of `value` (installed with `set_value`) and compares slopes of `objective`."""
+    if analytic is None:
+        fail(f"gradient with respect to {name}", "a tensor", "None",
+             "compute the result from this tensor with TensorFlow/Keras ops inside the tape (no NumPy, "
+             "no .numpy(), no int casts); a trainable weight must be used in call()")
+    analytic = np.asarray(tf.convert_to_tensor(analytic))
+    try:
+        for index in _sample_indices(value.shape, samples, rng):
+            slopes = []
+            for step in (eps, -eps):
+                shifted = value.copy()
+                shifted[index] += step
+                set_value(shifted)
+                slopes.append(objective())
+            numeric = (slopes[0] - slopes[1]) / (2 * eps)
+            if not abs(analytic[index] - numeric) <= atol + rtol * abs(numeric):
+                fail(f"gradient with respect to {name} at index {tuple(int(i) for i in index)}",
+                     f"{numeric:.8g} (central finite difference)", f"{analytic[index]:.8g} (tf.GradientTape)")
+    finally:
+        set_value(value)
 
 
 def check_gradients(layer, x, training=False, samples=20, eps=1e-6, rtol=1e-5, atol=1e-7, seed=0):
@@ -31,45 +44,49 @@ def check_gradients(layer, x, training=False, samples=20, eps=1e-6, rtol=1e-5, a
         fail("dtype of the layer under a gradient check", "float64", layer.compute_dtype,
              "pass dtype='float64' to the layer and make sure __init__ forwards **kwargs to super().__init__")
     rng = np.random.default_rng(seed)
-    x = np.asarray(x, dtype=np.float64)
-    probe = tf.constant(rng.standard_normal(layer(x, training=training).shape))
+    current = {"x": np.asarray(x, dtype=np.float64)}
+    probe = tf.constant(rng.standard_normal(layer(current["x"], training=training).shape))
 
-    def objective(inputs):
-        return float(tf.reduce_sum(layer(inputs, training=training) * probe))
+    def objective():
+        return float(tf.reduce_sum(layer(current["x"], training=training) * probe))
 
-    inputs = tf.constant(x)
+    inputs = tf.constant(current["x"])
     with tf.GradientTape() as tape:
         tape.watch(inputs)
         value = tf.reduce_sum(layer(inputs, training=training) * probe)
     weights = list(layer.trainable_weights)
     grads = tape.gradient(value, [inputs] + weights)
 
-    for index in _sample_indices(x.shape, samples, rng):
-        shifted_up, shifted_down = x.copy(), x.copy()
-        shifted_up[index] += eps
-        shifted_down[index] -= eps
-        numeric = (objective(shifted_up) - objective(shifted_down)) / (2 * eps)
-        if grads[0] is None:
-            fail("gradient with respect to the input", "a tensor", "None",
-                 "the output must be computed from the input with TensorFlow ops")
-        _compare("the input", float(grads[0].numpy()[index]), numeric, index, rtol, atol)
-
+    _compare_with_finite_differences("the input", current["x"], lambda v: current.update(x=v), objective,
+                                     grads[0], rng, samples, eps, rtol, atol)
     for weight, grad in zip(weights, grads[1:]):
-        if grad is None:
-            fail(f"gradient with respect to weight '{weight.name}'", "a tensor", "None",
-                 "this trainable weight is not used in call(); use it or create it with trainable=False")
-        original = weight.numpy()
-        try:
-            for index in _sample_indices(original.shape, samples, rng):
-                values = []
-                for step in (eps, -eps):
-                    shifted = original.copy()
-                    shifted[index] += step
-                    weight.assign(shifted)
-                    values.append(objective(x))
-                _compare(f"weight '{weight.name}'", float(tf.convert_to_tensor(grad).numpy()[index]),
-                         (values[0] - values[1]) / (2 * eps), index, rtol, atol)
-        finally:
-            weight.assign(original)
+        _compare_with_finite_differences(f"weight '{weight.name}'", weight.numpy(), weight.assign, objective,
+                                         grad, rng, samples, eps, rtol, atol)
     names = ", ".join(["input"] + [f"'{w.name}'" for w in weights])
     passed(f"gradients match float64 finite differences ({names})")
+
+
+def check_function_gradients(fn, inputs, names=None, samples=20, eps=1e-6, rtol=1e-5, atol=1e-7, seed=0):
+    """Checks the tape gradient of a random projection of `fn(*inputs)` with respect to each input.
+
+    `inputs` are float64 arrays; `fn` must accept tensors and return a tensor (a loss, an op with a
+    custom gradient, ...). `names` label the inputs in messages.
+    """
+    rng = np.random.default_rng(seed)
+    current = [np.asarray(value, dtype=np.float64) for value in inputs]
+    names = names or [f"argument {i}" for i in range(len(current))]
+    probe = tf.constant(rng.standard_normal(np.shape(fn(*[tf.constant(v) for v in current]))), dtype=tf.float64)
+
+    def objective():
+        return float(tf.reduce_sum(tf.cast(fn(*[tf.constant(v) for v in current]), tf.float64) * probe))
+
+    tensors = [tf.constant(v) for v in current]
+    with tf.GradientTape() as tape:
+        for tensor in tensors:
+            tape.watch(tensor)
+        value = tf.reduce_sum(tf.cast(fn(*tensors), tf.float64) * probe)
+    grads = tape.gradient(value, tensors)
+    for position, (name, grad) in enumerate(zip(names, grads)):
+        _compare_with_finite_differences(name, current[position], lambda v, p=position: current.__setitem__(p, v),
+                                         objective, grad, rng, samples, eps, rtol, atol)
+    passed(f"gradients match float64 finite differences ({', '.join(names)})")

@@ -24,12 +24,13 @@ def check_weights(layer, trainable, non_trainable=None):
     got = weight_table(layer.trainable_weights), weight_table(layer.non_trainable_weights)
     if not layer.built:
         fail("built flag after the first call", True, layer.built, "call super().build(input_shape) or let Keras do it")
+    misplaced = sorted((set(expected[0]) & set(got[1])) | (set(expected[1]) & set(got[0])))
     for kind, want, have in zip(("trainable", "non-trainable"), expected, got):
         if want != have:
             hint = None
-            if sorted(want.values()) == sorted(have.values()):
+            if misplaced:
+                hint = f"{misplaced} in the wrong group: check trainable= in add_weight"
+            elif sorted(want.values()) == sorted(have.values()):
                 hint = "the shapes are right: give each weight its name with add_weight(name=..., ...)"
-            elif set(want) - set(have) and set(want) - set(have) <= set(got[0]) | set(got[1]):
-                hint = "a weight is in the wrong group: check trainable= in add_weight"
             fail(f"{kind} weights (name: shape)", want, have, hint)
     passed(f"weights: trainable {expected[0]}, non-trainable {expected[1]}")
