@@ -1,10 +1,13 @@
 """Course command line: `python -m autograder COMMAND`.
 
+  grade     grade a folder, nbgrader tree or zip of submissions: grades.csv, feedback, report.html
   release   inline the checks into solutions/ and regenerate exercises/ with nbgrader
   check     fail if a notebook's checks cell or exercises/ is out of date
 """
 import argparse
+import os
 import sys
+from pathlib import Path
 
 from . import inline, release
 from .course import assignments
@@ -28,10 +31,46 @@ def cmd_check(args):
     print("solutions/ checks cells and exercises/ are up to date")
 
 
+def cmd_grade(args):
+    from .batch import Batch, Limits
+    from .summary import terminal_summary, write_csv, write_report
+
+    out = Path(args.out or Path("grading-output") / args.assignment)
+    out.mkdir(parents=True, exist_ok=True)
+    limits = Limits(args.cell_timeout, args.submission_timeout, int(args.memory_gb * 2**30))
+    batch = Batch(args.assignment, out, db_url=args.db, show_hidden=args.show_hidden, limits=limits)
+    graded, unrecognised = batch.run(args.submissions, workers=args.workers, force=args.force, shard=args.shard)
+    students = batch.state.students
+    write_csv(students, batch.parts, out / "grades.csv")
+    write_report(students, batch.parts, unrecognised, out / "report.html", title=f"Grades: {args.assignment}")
+    print(f"graded {len(graded)} submission(s); {len(students) - len(graded)} unchanged since the last run")
+    print(terminal_summary(students, batch.parts, unrecognised, out))
+
+
+def shard(text):
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        raise argparse.ArgumentTypeError("use i/n with 1 <= i <= n, e.g. 2/4")
+    return int(index), int(count)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
+    grade = commands.add_parser("grade", help="grade a batch of submissions")
+    grade.add_argument("assignment", choices=assignments())
+    grade.add_argument("submissions", help="folder of <student>.ipynb, an nbgrader submitted/ tree, or an LMS .zip")
+    grade.add_argument("--out", help="output folder (default: grading-output/ASSIGNMENT)")
+    grade.add_argument("--workers", type=int, default=os.cpu_count(), help="students graded at once (default: cores)")
+    grade.add_argument("--force", action="store_true", help="regrade submissions that did not change")
+    grade.add_argument("--db", help="gradebook URL, e.g. postgresql://user@host/db (default: SQLite in the output)")
+    grade.add_argument("--shard", type=shard, default=(1, 1), help="grade only shard i of n (several machines, one --db)")
+    grade.add_argument("--show-hidden", action="store_true", help="show hidden tests and full tracebacks in feedback")
+    grade.add_argument("--cell-timeout", type=int, default=180, help="seconds per cell (default 180)")
+    grade.add_argument("--submission-timeout", type=int, default=900, help="seconds per submission (default 900)")
+    grade.add_argument("--memory-gb", type=float, default=6, help="address-space cap per grading process (default 6)")
+    grade.set_defaults(run=cmd_grade)
     release_parser = commands.add_parser("release", help="regenerate exercises/ from solutions/")
     release_parser.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     release_parser.set_defaults(run=cmd_release)

@@ -3,7 +3,9 @@ import shutil
 from pathlib import Path
 
 import nbformat
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.api import Gradebook
+from nbgrader.preprocessors import GetGrades
 
 from .course import SOLUTIONS, nbgrader_api
 
@@ -13,11 +15,22 @@ class GradingError(RuntimeError):
 
 
 class Course:
-    """An nbgrader course directory at `root` holding one assignment from solutions/."""
+    """An nbgrader course directory at `root` holding one assignment from solutions/.
 
-    def __init__(self, root, assignment):
+    `db_url` puts the gradebook elsewhere than `root`/gradebook.db (e.g. PostgreSQL);
+    `show_hidden` keeps hidden tests and full tracebacks in the feedback.
+    """
+
+    def __init__(self, root, assignment, db_url=None, show_hidden=False, cell_timeout=None):
         self.root, self.assignment = Path(root), assignment
-        self.api = nbgrader_api(self.root)
+        overrides = {"CourseDirectory": {}, "GenerateFeedback": {}, "Execute": {}}
+        if db_url:
+            overrides["CourseDirectory"]["db_url"] = db_url
+        if show_hidden:
+            overrides["GenerateFeedback"]["preprocessors"] = [GetGrades, CSSHTMLHeaderPreprocessor]
+        if cell_timeout:
+            overrides["Execute"]["timeout"] = cell_timeout
+        self.api = nbgrader_api(self.root, **overrides)
 
     def generate(self):
         """Copies solutions/<assignment> in as the nbgrader source and records it in the gradebook."""
@@ -31,9 +44,22 @@ class Course:
     def notebook_names(self):
         return sorted(p.stem for p in (SOLUTIONS / self.assignment).glob("*.ipynb"))
 
+    def parts(self):
+        """`{grade_id: points}` of every graded cell, in notebook order."""
+        return {cell.metadata.nbgrader["grade_id"]: cell.metadata.nbgrader["points"]
+                for name in self.notebook_names()
+                for cell in nbformat.read(SOLUTIONS / self.assignment / f"{name}.ipynb", as_version=4).cells
+                if cell.metadata.get("nbgrader", {}).get("grade")}
+
+    def submitted_folder(self, student):
+        return self.root / "submitted" / student / self.assignment
+
+    def autograded_notebooks(self, student):
+        return sorted((self.root / "autograded" / student / self.assignment).glob("*.ipynb"))
+
     def submit(self, student, notebooks):
         """Places `{notebook name: NotebookNode}` where nbgrader looks for `student`'s submission."""
-        folder = self.root / "submitted" / student / self.assignment
+        folder = self.submitted_folder(student)
         folder.mkdir(parents=True, exist_ok=True)
         for name, notebook in notebooks.items():
             nbformat.write(notebook, folder / f"{name}.ipynb")

@@ -5,7 +5,7 @@ from nbgrader.preprocessors import (
     IgnorePattern, LimitOutput, SaveAutoGrades,
 )
 
-from autograder.preprocessors import StderrToStdout
+from autograder.preprocessors import StderrToStdout, TrimTestTracebacks
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
@@ -32,5 +32,6 @@ c.Autograde.autograde_preprocessors = [
     CheckCellMetadata,
 ]
 
-# Feedback shows what passed and failed, with messages, but not the hidden tests' code.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# Feedback shows what passed and failed, with messages, but not the hidden tests' code
+# (`python -m autograder grade --show-hidden` keeps both; see autograder/grading.py).
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, TrimTestTracebacks, CSSHTMLHeaderPreprocessor]

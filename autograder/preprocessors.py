@@ -17,3 +17,19 @@ class StderrToStdout(NbGraderPreprocessor):
                 if output.output_type == "stream" and output.name == "stderr":
                     output.name = "stdout"
         return cell, resources
+
+
+class TrimTestTracebacks(NbGraderPreprocessor):
+    """Reduces a failing test cell's traceback to its last line, for feedback.
+
+    The traceback of a failing hidden test quotes the hidden test's code. The last line, the
+    exception and its message, is what the student needs: checks say what they expected and got.
+    """
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        nbgrader = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and nbgrader.get("grade") and not nbgrader.get("solution"):
+            for output in cell.outputs:
+                if output.output_type == "error":
+                    output.traceback = [f"{output.ename}: {output.evalue}"]
+        return cell, resources

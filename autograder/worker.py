@@ -1,0 +1,36 @@
+"""One grading job, run as its own process: autograde one student and write their feedback.
+
+A process per student lets the batch kill a runaway submission with everything it started and
+cap its memory, without touching the other students' jobs.
+"""
+import argparse
+import resource
+import sys
+
+from .grading import Course, GradingError
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder.worker")
+    parser.add_argument("root")
+    parser.add_argument("assignment")
+    parser.add_argument("student")
+    parser.add_argument("--db")
+    parser.add_argument("--show-hidden", action="store_true")
+    parser.add_argument("--cell-timeout", type=int)
+    parser.add_argument("--memory-bytes", type=int, default=0, help="address-space cap, inherited by the kernel")
+    args = parser.parse_args(argv)
+    if args.memory_bytes:
+        resource.setrlimit(resource.RLIMIT_AS, (args.memory_bytes, args.memory_bytes))
+    course = Course(args.root, args.assignment, db_url=args.db, show_hidden=args.show_hidden,
+                    cell_timeout=args.cell_timeout)
+    try:
+        course.autograde(args.student)
+        course.feedback(args.student)
+    except GradingError as error:
+        print(error, file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
