@@ -1,6 +1,7 @@
 """Course command line: `python -m autograder COMMAND`.
 
   grade     grade a folder, nbgrader tree or zip of submissions: grades.csv, feedback, report.html
+  demo      make sample submissions for each assignment and grade them
   release   inline the checks into solutions/ and regenerate exercises/ with nbgrader
   check     fail if a notebook's checks cell or exercises/ is out of date
 """
@@ -31,20 +32,40 @@ def cmd_check(args):
     print("solutions/ checks cells and exercises/ are up to date")
 
 
-def cmd_grade(args):
+def grade_batch(assignment, submissions, out, workers=os.cpu_count(), force=False, db=None, shard=(1, 1),
+                show_hidden=False, limits=None):
+    """Grades and writes grades.csv and report.html into `out`; returns the students' entries."""
     from .batch import Batch, Limits
     from .summary import terminal_summary, write_csv, write_report
 
-    out = Path(args.out or Path("grading-output") / args.assignment)
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    limits = Limits(args.cell_timeout, args.submission_timeout, int(args.memory_gb * 2**30))
-    batch = Batch(args.assignment, out, db_url=args.db, show_hidden=args.show_hidden, limits=limits)
-    graded, unrecognised = batch.run(args.submissions, workers=args.workers, force=args.force, shard=args.shard)
+    batch = Batch(assignment, out, db_url=db, show_hidden=show_hidden, limits=limits or Limits())
+    graded, unrecognised = batch.run(submissions, workers=workers, force=force, shard=shard)
     students = batch.state.students
     write_csv(students, batch.parts, out / "grades.csv")
-    write_report(students, batch.parts, unrecognised, out / "report.html", title=f"Grades: {args.assignment}")
+    write_report(students, batch.parts, unrecognised, out / "report.html", title=f"Grades: {assignment}")
     print(f"graded {len(graded)} submission(s); {len(students) - len(graded)} unchanged since the last run")
     print(terminal_summary(students, batch.parts, unrecognised, out))
+    return students
+
+
+def cmd_grade(args):
+    from .batch import Limits
+
+    limits = Limits(args.cell_timeout, args.submission_timeout, int(args.memory_gb * 2**30))
+    grade_batch(args.assignment, args.submissions, args.out or Path("grading-output") / args.assignment,
+                args.workers, args.force, args.db, args.shard, args.show_hidden, limits)
+
+
+def cmd_demo(args):
+    from .demo import SAMPLE_STUDENTS, write_samples
+
+    for assignment in args.assignments or assignments():
+        out = Path(args.out) / assignment
+        print(f"\n== {assignment}: " + "; ".join(f"{s}: {what}" for s, what in SAMPLE_STUDENTS.items()))
+        write_samples(assignment, out / "submissions")
+        grade_batch(assignment, out / "submissions", out, workers=args.workers, force=True)
 
 
 def shard(text):
@@ -71,6 +92,11 @@ def main(argv=None):
     grade.add_argument("--submission-timeout", type=int, default=900, help="seconds per submission (default 900)")
     grade.add_argument("--memory-gb", type=float, default=6, help="address-space cap per grading process (default 6)")
     grade.set_defaults(run=cmd_grade)
+    demo = commands.add_parser("demo", help="grade sample submissions of each assignment")
+    demo.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    demo.add_argument("--out", default="grading-output/demo", help="output folder (default: grading-output/demo)")
+    demo.add_argument("--workers", type=int, default=os.cpu_count())
+    demo.set_defaults(run=cmd_demo)
     release_parser = commands.add_parser("release", help="regenerate exercises/ from solutions/")
     release_parser.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     release_parser.set_defaults(run=cmd_release)

@@ -5,9 +5,12 @@ memory cap; up to `workers` run at once, never two for the same student. Results
 in state.json after each student, so an interrupted run resumes where it stopped, and a re-run
 grades only submissions whose content (or the assignment) changed, unless forced.
 """
+import ctypes
+import fcntl
 import hashlib
 import json
 import os
+import signal
 import shutil
 import subprocess
 import sys
@@ -72,6 +75,12 @@ def unreadable_reason(submission):
     return None
 
 
+def _die_with_parent():
+    """Runs in the worker before exec: if the batch process dies, the kernel's parent worker dies too."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def _kill_tree(process):
     try:
         parent = psutil.Process(process.pid)
@@ -104,6 +113,11 @@ class Batch:
 
     def run(self, source, workers=os.cpu_count(), force=False, shard=(1, 1), progress=True):
         """Grades what needs grading; returns (students graded now, unrecognised files)."""
+        self._lock = open(self.out / ".lock", "w")
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError(f"another grading run is using {self.out}; wait for it or choose another --out") from None
         self.course.generate()
         collection = collect(source, self.assignment, self.course.notebook_names(), extract_to=self.out / "unzipped")
         submissions = [s for s in collection.submissions if in_shard(s.student, shard)]
@@ -136,7 +150,7 @@ class Batch:
         command += ["--db", self.db_url] if self.db_url else []
         command += ["--show-hidden"] if self.show_hidden else []
         process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                   start_new_session=True)
+                                   start_new_session=True, preexec_fn=_die_with_parent)
         try:
             _, errors = process.communicate(timeout=self.limits.submission_seconds)
         except subprocess.TimeoutExpired:

@@ -41,15 +41,23 @@ class Course:
         self._check(self.api.generate_assignment(self.assignment, force=True, create=True), "generate_assignment")
         return self
 
+    @staticmethod
+    def notebook_names_of(assignment):
+        return sorted(p.stem for p in (SOLUTIONS / assignment).glob("*.ipynb"))
+
+    @staticmethod
+    def parts_of(assignment):
+        """`{grade_id: points}` of every graded cell of `assignment`, in notebook order."""
+        return {cell.metadata.nbgrader["grade_id"]: cell.metadata.nbgrader["points"]
+                for name in Course.notebook_names_of(assignment)
+                for cell in nbformat.read(SOLUTIONS / assignment / f"{name}.ipynb", as_version=4).cells
+                if cell.metadata.get("nbgrader", {}).get("grade")}
+
     def notebook_names(self):
-        return sorted(p.stem for p in (SOLUTIONS / self.assignment).glob("*.ipynb"))
+        return self.notebook_names_of(self.assignment)
 
     def parts(self):
-        """`{grade_id: points}` of every graded cell, in notebook order."""
-        return {cell.metadata.nbgrader["grade_id"]: cell.metadata.nbgrader["points"]
-                for name in self.notebook_names()
-                for cell in nbformat.read(SOLUTIONS / self.assignment / f"{name}.ipynb", as_version=4).cells
-                if cell.metadata.get("nbgrader", {}).get("grade")}
+        return self.parts_of(self.assignment)
 
     def submitted_folder(self, student):
         return self.root / "submitted" / student / self.assignment

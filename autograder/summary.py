@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 (after choosing the headless backend)
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 COLUMNS = ["student", "status", "total", "max"]
 
@@ -71,6 +72,7 @@ def _figures(totals, maximum, rates):
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
     left.hist(totals, bins=[x - 0.5 for x in range(int(maximum) + 2)], color="#4c72b0", edgecolor="white")
     left.set(title="Distribution of total scores", xlabel=f"points (of {maximum:g})", ylabel="students")
+    left.yaxis.set_major_locator(MaxNLocator(integer=True))
     right.barh(list(rates)[::-1], [100 * r for r in list(rates.values())[::-1]], color="#55a868")
     right.set(title="Full marks per graded part", xlabel="% of students", xlim=(0, 100))
     figure.tight_layout()

@@ -7,29 +7,14 @@ test cell deleted is graded with the cell restored, and the feedback hides the h
 """
 import copy
 import re
-import runpy
-from pathlib import Path
 
 import pytest
 
 from autograder.course import assignments
 from autograder.grading import Course
-from autograder.submissions import grade_id, released, solved
+from autograder.submissions import grade_id, planted_bugs, released, solved, with_bug
 
-BUGS_DIR = Path(__file__).parent / "planted_bugs"
 FUNCTION_START = re.compile(r"^( *)def [^\n]*:\n", re.MULTILINE)
-
-
-def planted_bugs(assignment):
-    return runpy.run_path(str(BUGS_DIR / f"{assignment}.py"))["BUGS"]
-
-
-def with_bug(notebook, bug):
-    notebook = copy.deepcopy(notebook)
-    [cell] = [c for c in notebook.cells if grade_id(c) == bug["cell"]]
-    assert cell.source.count(bug["old"]) == 1, f"planted bug '{bug['why']}' no longer matches the solution of {bug['cell']}"
-    cell.source = cell.source.replace(bug["old"], bug["new"])
-    return notebook
 
 
 def with_warning_in_every_solution(notebook):
