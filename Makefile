@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 JOBS ?= 2
 
-.PHONY: venv book test test-grading test-notebooks exercises check-exercises clean
+.PHONY: venv book test test-grading test-notebooks exercises check-exercises grade grade-demo bench system-deps clean
 
 venv: $(INSTALLED)
 
@@ -30,12 +30,27 @@ check-exercises: venv
 test-notebooks: venv
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax book solutions
 
-test-grading: venv
+test-grading: venv system-deps
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup tests
+
+# The PostgreSQL gradebook tests start a real server: Debian's postgresql package.
+system-deps:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+
+# make grade ASSIGNMENT=01_custom_layers SUBMISSIONS=path/to/folder-or.zip [ARGS="--workers 8"]
+grade: venv
+	$(BIN)/python -m autograder grade $(ASSIGNMENT) $(SUBMISSIONS) $(ARGS)
+
+# Sample submissions of every assignment, graded; prints where the reports are.
+grade-demo: venv
+	$(BIN)/python -m autograder demo
+
+bench: venv
+	$(BIN)/python -m autograder bench
 
 # Inline autograder/checks into solutions/ and regenerate exercises/ with nbgrader.
 exercises: venv
 	$(BIN)/python -m autograder release
 
 clean:
-	rm -rf _build
+	rm -rf _build grading-output

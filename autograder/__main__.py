@@ -2,6 +2,7 @@
 
   grade     grade a folder, nbgrader tree or zip of submissions: grades.csv, feedback, report.html
   demo      make sample submissions for each assignment and grade them
+  bench     measure grading time, throughput and memory on this machine
   release   inline the checks into solutions/ and regenerate exercises/ with nbgrader
   check     fail if a notebook's checks cell or exercises/ is out of date
 """
@@ -12,6 +13,12 @@ from pathlib import Path
 
 from . import inline, release
 from .course import assignments
+
+
+def cmd_bench(args):
+    from .bench import run
+
+    run(args.assignment, copies=args.copies, workers=args.workers)
 
 
 def cmd_release(args):
@@ -39,7 +46,6 @@ def grade_batch(assignment, submissions, out, workers=os.cpu_count(), force=Fals
     from .summary import terminal_summary, write_csv, write_report
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     batch = Batch(assignment, out, db_url=db, show_hidden=show_hidden, limits=limits or Limits())
     graded, unrecognised = batch.run(submissions, workers=workers, force=force, shard=shard)
     students = batch.state.students
@@ -97,6 +103,11 @@ def main(argv=None):
     demo.add_argument("--out", default="grading-output/demo", help="output folder (default: grading-output/demo)")
     demo.add_argument("--workers", type=int, default=os.cpu_count())
     demo.set_defaults(run=cmd_demo)
+    bench = commands.add_parser("bench", help="measure grading speed and memory on this machine")
+    bench.add_argument("--assignment", default="01_custom_layers", choices=assignments())
+    bench.add_argument("--copies", type=int, default=8, help="submissions for the throughput figures")
+    bench.add_argument("--workers", type=int, default=os.cpu_count())
+    bench.set_defaults(run=cmd_bench)
     release_parser = commands.add_parser("release", help="regenerate exercises/ from solutions/")
     release_parser.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     release_parser.set_defaults(run=cmd_release)

@@ -105,6 +105,7 @@ class Batch:
     def __init__(self, assignment, out, db_url=None, show_hidden=False, limits=Limits()):
         self.assignment, self.out, self.limits = assignment, Path(out), limits
         self.db_url, self.show_hidden = db_url, show_hidden
+        self.out.mkdir(parents=True, exist_ok=True)
         self.course = Course(self.out / "course", assignment, db_url=db_url, show_hidden=show_hidden,
                              cell_timeout=limits.cell_seconds)
         self.state = State(self.out / "state.json")

@@ -1,0 +1,93 @@
+"""Grading benchmark: prints figures measured on this machine (it asserts nothing; see README).
+
+1. The grading time of one submission against the plain execution of the same notebook.
+2. Throughput on several submissions with 1 worker and with one worker per core.
+3. The peak memory of a grading worker with its kernel (sum of their resident sizes).
+"""
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+from nbclient import NotebookClient
+
+from .batch import Batch
+from .submissions import solved
+
+
+class PeakMemory:
+    """Samples the summed RSS of this process's descendants (workers and kernels) in a thread."""
+
+    def __init__(self, interval=0.05):
+        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self):
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for child in me.children(recursive=True):
+                try:
+                    total += child.memory_info().rss
+                except psutil.NoSuchProcess:
+                    pass
+            self.peak = max(self.peak, total)
+            time.sleep(self.interval)
+
+
+def _execute_plainly(notebook):
+    started = time.monotonic()
+    NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=True).execute()
+    return time.monotonic() - started
+
+
+def run(assignment="01_custom_layers", copies=8, workers=os.cpu_count()):
+    [name] = sorted(p.stem for p in (Path(__file__).parent.parent / "solutions" / assignment).glob("*.ipynb"))
+    notebook = solved(assignment, name)
+    root = Path(tempfile.mkdtemp(prefix="grading-bench-"))
+    print(f"assignment {assignment}; {os.cpu_count()} cores; results below are from this machine, this run")
+
+    _execute_plainly(nbformat.from_dict(notebook))  # warm the disk cache for TensorFlow's libraries
+    plain = min(_execute_plainly(nbformat.from_dict(notebook)) for _ in range(2))
+
+    single = root / "single"
+    single.mkdir()
+    nbformat.write(notebook, single / "s0.ipynb")
+    batch = Batch(assignment, root / "out-single")
+    batch.course.generate()
+    from .collect import collect
+    [submission] = collect(single, assignment, [name]).submissions
+    with PeakMemory() as memory:
+        started = time.monotonic()
+        entry = batch.grade(submission, "bench")
+        graded = time.monotonic() - started
+    assert entry["status"] == "graded", entry
+
+    many = root / "many"
+    many.mkdir()
+    for index in range(copies):
+        nbformat.write(notebook, many / f"s{index}.ipynb")
+    rates = {}
+    for count in sorted({1, workers}):
+        started = time.monotonic()
+        Batch(assignment, root / f"out-{count}").run(many, workers=count, force=True, progress=False)
+        rates[count] = copies / (time.monotonic() - started) * 60
+
+    print(f"plain execution of the notebook (nbclient):  {plain:6.1f} s")
+    print(f"grading one submission (worker + nbgrader):   {graded:6.1f} s   ratio {graded / plain:.2f}x (goal <= 1.3x)")
+    for count, rate in rates.items():
+        print(f"throughput, {count} worker(s), {copies} submissions: {rate:6.1f} submissions/min")
+    if len(rates) > 1:
+        print(f"speed-up with {workers} workers:               {rates[workers] / rates[1]:6.2f}x (goal on 2 cores >= 1.6x)")
+    print(f"peak memory of a grading worker + kernel:     {memory.peak / 2**30:6.2f} GiB (goal <= 1.5 GB)")
