@@ -10,10 +10,12 @@ import fcntl
 import hashlib
 import json
 import os
+import queue
 import signal
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -125,14 +127,38 @@ class Batch:
         keys = {s.student: hashlib.sha256((s.digest + self.assignment_digest).encode()).hexdigest() for s in submissions}
         todo = [s for s in submissions if force or not self.state.is_current(s.student, keys[s.student])]
         bar = Progress(len(todo)) if progress and todo else None
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            jobs = {pool.submit(self.grade, s, keys[s.student]): s for s in todo}
-            for job in as_completed(jobs):
-                entry = job.result()
-                self.state.record(jobs[job].student, entry)
-                if bar:
-                    bar.update(jobs[job].student, entry["status"])
+        self._unstarted = sum(1 for s in todo if not unreadable_reason(s))
+        self.start_spares(min(max(1, workers), self._unstarted))
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+                jobs = {pool.submit(self.grade, s, keys[s.student]): s for s in todo}
+                for job in as_completed(jobs):
+                    entry = job.result()
+                    self.state.record(jobs[job].student, entry)
+                    if bar:
+                        bar.update(jobs[job].student, entry["status"])
+        finally:
+            self.stop_spares()
         return [s.student for s in todo], collection.unrecognised
+
+    def start_spares(self, count):
+        """Starts `count` workers that import nbgrader and wait for a student (see autograder.worker)."""
+        self._spares, self._spares_lock = queue.Queue(), threading.Lock()
+        for _ in range(count):
+            self._spares.put(self._spawn_worker())
+
+    def stop_spares(self):
+        while not self._spares.empty():
+            spare = self._spares.get()
+            spare.communicate(input="", timeout=60)  # an empty line: nothing to grade, exit
+
+    def _spawn_worker(self):
+        command = [sys.executable, "-m", "autograder.worker", str(self.course.root), self.assignment,
+                   "--cell-timeout", str(self.limits.cell_seconds), "--memory-bytes", str(self.limits.memory_bytes)]
+        command += ["--db", self.db_url] if self.db_url else []
+        command += ["--show-hidden"] if self.show_hidden else []
+        return subprocess.Popen(command, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, start_new_session=True, preexec_fn=_die_with_parent)
 
     def grade(self, submission, key):
         """Grades one student in a worker process; returns the entry recorded in state.json."""
@@ -146,14 +172,13 @@ class Batch:
         folder.mkdir(parents=True)
         for name, path in submission.files.items():
             shutil.copyfile(path, folder / f"{name}.ipynb")
-        command = [sys.executable, "-m", "autograder.worker", str(self.course.root), self.assignment, submission.student,
-                   "--cell-timeout", str(self.limits.cell_seconds), "--memory-bytes", str(self.limits.memory_bytes)]
-        command += ["--db", self.db_url] if self.db_url else []
-        command += ["--show-hidden"] if self.show_hidden else []
-        process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                   start_new_session=True, preexec_fn=_die_with_parent)
+        process = self._spares.get()
+        with self._spares_lock:  # the next job finds a warm worker; no spare beyond the jobs left
+            self._unstarted -= 1
+            if self._unstarted > self._spares.qsize():
+                self._spares.put(self._spawn_worker())
         try:
-            _, errors = process.communicate(timeout=self.limits.submission_seconds)
+            _, errors = process.communicate(input=submission.student + "\n", timeout=self.limits.submission_seconds)
         except subprocess.TimeoutExpired:
             _kill_tree(process)
             process.communicate()

@@ -68,10 +68,14 @@ def run(assignment="01_custom_layers", copies=8, workers=os.cpu_count()):
     batch.course.generate()
     from .collect import collect
     [submission] = collect(single, assignment, [name]).submissions
+    batch._unstarted = 1
+    batch.start_spares(1)
+    time.sleep(10)  # as in a batch, the worker has started while earlier submissions were graded
     with PeakMemory() as memory:
         started = time.monotonic()
         entry = batch.grade(submission, "bench")
         graded = time.monotonic() - started
+    batch.stop_spares()
     assert entry["status"] == "graded", entry
 
     many = root / "many"

@@ -1,7 +1,9 @@
 """One grading job, run as its own process: autograde one student and write their feedback.
 
 A process per student lets the batch kill a runaway submission with everything it started and
-cap its memory, without touching the other students' jobs.
+cap its memory, without touching the other students' jobs. The batch starts workers ahead of
+need: a worker imports nbgrader, then waits for its student id on stdin, so that start-up time
+overlaps with other grading instead of adding to each submission's.
 """
 import argparse
 import resource
@@ -14,7 +16,6 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder.worker")
     parser.add_argument("root")
     parser.add_argument("assignment")
-    parser.add_argument("student")
     parser.add_argument("--db")
     parser.add_argument("--show-hidden", action="store_true")
     parser.add_argument("--cell-timeout", type=int)
@@ -24,9 +25,12 @@ def main(argv=None):
         resource.setrlimit(resource.RLIMIT_AS, (args.memory_bytes, args.memory_bytes))
     course = Course(args.root, args.assignment, db_url=args.db, show_hidden=args.show_hidden,
                     cell_timeout=args.cell_timeout)
+    student = sys.stdin.readline().strip()
+    if not student:
+        return  # the batch ended before this spare worker was needed
     try:
-        course.autograde(args.student)
-        course.feedback(args.student)
+        course.autograde(student)
+        course.feedback(student)
     except GradingError as error:
         print(error, file=sys.stderr)
         sys.exit(2)

@@ -28,7 +28,7 @@ def test_demo_grades_exactly(assignment, tmp_path):
     grade_batch(assignment, tmp_path / "submissions", tmp_path / "out", workers=2)
     assert read_grades(tmp_path / "out") == expected
     report = (tmp_path / "out" / "report.html").read_text()
-    assert "data:image/png;base64," in report and "Full marks per graded part" in report
+    assert "data:image/png;base64," in report and "<h2>Graded parts</h2>" in report
     feedback = (tmp_path / "out" / "feedback" / "grace.html").read_text()
     assert "CheckFailure" in feedback and "HIDDEN TESTS" not in feedback and "default_rng(" not in feedback
 
