@@ -30,12 +30,20 @@ check-exercises: venv
 test-notebooks: venv
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax book solutions
 
-test-grading: venv system-deps
+test-grading: venv system-deps browser-deps
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup tests
 
 # The PostgreSQL gradebook tests start a real server: Debian's postgresql package.
 system-deps:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+
+# The browser tests (tests/browser) drive Debian's chromium with Playwright (no browser download),
+# use a Korean font for legible screenshots, and inject axe-core, installed from npm at the version
+# pinned in tests/browser/package-lock.json.
+.PHONY: browser-deps
+browser-deps:
+	@{ test -x /usr/bin/chromium && fc-list :lang=ko | grep -q .; } || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum; }
+	@test tests/browser/node_modules/.package-lock.json -nt tests/browser/package-lock.json || { cd tests/browser && npm ci --no-audit --no-fund --loglevel=error; }
 
 # make grade ASSIGNMENT=01_custom_layers SUBMISSIONS=path/to/folder-or.zip [ARGS="--workers 8"]
 grade: venv
