@@ -4,7 +4,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .course import EXERCISES, SOLUTIONS, assignments, nbgrader_api
+from .course import EXERCISES, assignments
+from .grading import Course
 
 
 def generate(assignment, root):
@@ -12,11 +13,7 @@ def generate(assignment, root):
 
     Returns the folder of generated student files. The gradebook it writes stays in `root`.
     """
-    source = Path(root) / "solutions" / assignment
-    shutil.copytree(SOLUTIONS / assignment, source, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    result = nbgrader_api(root).generate_assignment(assignment, force=True, create=True)
-    if not result["success"]:
-        raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{result['log']}\n{result.get('error', '')}")
+    Course(root, assignment).generate()
     return Path(root) / "exercises" / assignment
 
 
