@@ -1,13 +1,17 @@
 """Grading with nbgrader in a course directory: set up the assignment, take submissions, autograde, read scores."""
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
+import sqlalchemy
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import GetGrades
 
 from .course import SOLUTIONS, nbgrader_api
+
+SCHEMA_LOCK = 7263  # PostgreSQL advisory lock key: any fixed number, one lock per course database
 
 
 class GradingError(RuntimeError):
@@ -22,7 +26,7 @@ class Course:
     """
 
     def __init__(self, root, assignment, db_url=None, show_hidden=False, cell_timeout=None):
-        self.root, self.assignment = Path(root), assignment
+        self.root, self.assignment, self.db_url = Path(root), assignment, db_url
         overrides = {"CourseDirectory": {}, "GenerateFeedback": {}, "Execute": {}}
         if db_url:
             overrides["CourseDirectory"]["db_url"] = db_url
@@ -38,8 +42,30 @@ class Course:
         if source.exists():
             shutil.rmtree(source)
         shutil.copytree(SOLUTIONS / self.assignment, source, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-        self._check(self.api.generate_assignment(self.assignment, force=True, create=True), "generate_assignment")
+        with self._schema_lock():
+            self._check(self.api.generate_assignment(self.assignment, force=True, create=True), "generate_assignment")
         return self
+
+    @contextmanager
+    def _schema_lock(self):
+        """Holds a PostgreSQL advisory lock while nbgrader creates or updates the gradebook's tables.
+
+        Shards that start together on several machines would otherwise create the same tables at
+        once, and PostgreSQL refuses the second creation (a unique violation in pg_type).
+        """
+        if not (self.db_url or "").startswith("postgresql"):
+            yield
+            return
+        engine = sqlalchemy.create_engine(self.db_url)
+        try:
+            with engine.connect() as connection:
+                connection.execute(sqlalchemy.text(f"SELECT pg_advisory_lock({SCHEMA_LOCK})"))
+                try:
+                    yield
+                finally:
+                    connection.execute(sqlalchemy.text(f"SELECT pg_advisory_unlock({SCHEMA_LOCK})"))
+        finally:
+            engine.dispose()
 
     @staticmethod
     def notebook_names_of(assignment):
