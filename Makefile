@@ -34,8 +34,10 @@ test-grading: venv system-deps browser-deps
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup tests
 
 # The PostgreSQL gradebook tests start a real server: Debian's postgresql package.
+# Grading runs student code in a bubblewrap sandbox (autograder/sandbox.py): Debian's bubblewrap.
 system-deps:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+	@test -x /usr/bin/bwrap || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; }
 
 # The browser tests (tests/browser) drive Debian's chromium with Playwright (no browser download),
 # use a Korean font for legible screenshots, and inject axe-core, installed from npm at the version

@@ -13,12 +13,13 @@ from pathlib import Path
 
 from . import inline, release
 from .course import assignments
+from .sandbox import SandboxUnavailable
 
 
 def cmd_bench(args):
     from .bench import run
 
-    run(args.assignment, copies=args.copies, workers=args.workers)
+    run(args.assignment, copies=args.copies, workers=args.workers, sandboxed=not args.unsandboxed)
 
 
 def cmd_release(args):
@@ -40,20 +41,36 @@ def cmd_check(args):
 
 
 def grade_batch(assignment, submissions, out, workers=os.cpu_count(), force=False, db=None, shard=(1, 1),
-                show_hidden=False, limits=None):
-    """Grades and writes grades.csv and report.html into `out`; returns the students' entries."""
+                show_hidden=False, limits=None, sandboxed=True):
+    """Grades and writes grades.csv and report.html into `out`; returns the students' entries.
+
+    Raises autograder.sandbox.SandboxUnavailable when `sandboxed` and no sandbox can be had.
+    """
     from .batch import Batch, Limits
     from .summary import terminal_summary, write_csv, write_report
 
     out = Path(out)
-    batch = Batch(assignment, out, db_url=db, show_hidden=show_hidden, limits=limits or Limits())
+    batch = Batch(assignment, out, db_url=db, show_hidden=show_hidden, limits=limits or Limits(), sandboxed=sandboxed)
     graded, unrecognised = batch.run(submissions, workers=workers, force=force, shard=shard)
     students = batch.state.students
+    notes = unsandboxed_notes(students)
     write_csv(students, batch.parts, out / "grades.csv")
-    write_report(students, batch.parts, unrecognised, out / "report.html", title=f"Grades: {assignment}")
+    write_report(students, batch.parts, unrecognised, out / "report.html", title=f"Grades: {assignment}", notes=notes)
     print(f"graded {len(graded)} submission(s); {len(students) - len(graded)} unchanged since the last run")
     print(terminal_summary(students, batch.parts, unrecognised, out))
+    for note in notes:
+        print(f"WARNING: {note}")
     return students
+
+
+def unsandboxed_notes(students):
+    """The report's warning when student code ran outside the sandbox (--unsandboxed)."""
+    count = sum(1 for entry in students.values() if entry.get("sandboxed") is False)
+    if not count:
+        return []
+    return [f"{count} of {len(students)} submissions were graded UNSANDBOXED (--unsandboxed): their code ran with the "
+            "grader's own permissions and could read the solutions and hidden tests, change files and use the "
+            "network. Regrade them with the sandbox (--force) before trusting these grades."]
 
 
 def cmd_grade(args):
@@ -61,7 +78,7 @@ def cmd_grade(args):
 
     limits = Limits(args.cell_timeout, args.submission_timeout, int(args.memory_gb * 2**30))
     grade_batch(args.assignment, args.submissions, args.out or Path("grading-output") / args.assignment,
-                args.workers, args.force, args.db, args.shard, args.show_hidden, limits)
+                args.workers, args.force, args.db, args.shard, args.show_hidden, limits, not args.unsandboxed)
 
 
 def cmd_demo(args):
@@ -71,7 +88,14 @@ def cmd_demo(args):
         out = Path(args.out) / assignment
         print(f"\n== {assignment}: " + "; ".join(f"{s}: {what}" for s, what in SAMPLE_STUDENTS.items()))
         write_samples(assignment, out / "submissions")
-        grade_batch(assignment, out / "submissions", out, workers=args.workers, force=True)
+        grade_batch(assignment, out / "submissions", out, workers=args.workers, force=True,
+                    sandboxed=not args.unsandboxed)
+
+
+def add_unsandboxed(parser):
+    parser.add_argument("--unsandboxed", action="store_true",
+                        help="run student code without the bubblewrap sandbox (where none can be had, e.g. macOS); "
+                             "the report then says so")
 
 
 def shard(text):
@@ -97,23 +121,31 @@ def main(argv=None):
     grade.add_argument("--cell-timeout", type=int, default=180, help="seconds per cell (default 180)")
     grade.add_argument("--submission-timeout", type=int, default=900, help="seconds per submission (default 900)")
     grade.add_argument("--memory-gb", type=float, default=6, help="address-space cap per grading process (default 6)")
+    add_unsandboxed(grade)
     grade.set_defaults(run=cmd_grade)
     demo = commands.add_parser("demo", help="grade sample submissions of each assignment")
     demo.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     demo.add_argument("--out", default="grading-output/demo", help="output folder (default: grading-output/demo)")
     demo.add_argument("--workers", type=int, default=os.cpu_count())
+    add_unsandboxed(demo)
     demo.set_defaults(run=cmd_demo)
     bench = commands.add_parser("bench", help="measure grading speed and memory on this machine")
     bench.add_argument("--assignment", default="01_custom_layers", choices=assignments())
     bench.add_argument("--copies", type=int, default=8, help="submissions for the throughput figures")
     bench.add_argument("--workers", type=int, default=os.cpu_count())
+    add_unsandboxed(bench)
     bench.set_defaults(run=cmd_bench)
     release_parser = commands.add_parser("release", help="regenerate exercises/ from solutions/")
     release_parser.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     release_parser.set_defaults(run=cmd_release)
     commands.add_parser("check", help="check that exercises/ and the checks cells are up to date").set_defaults(run=cmd_check)
     args = parser.parse_args(argv)
-    args.run(args)
+    try:
+        args.run(args)
+    except SandboxUnavailable as reason:
+        sys.exit(f"cannot grade: no sandbox for student code here: {reason}.\n"
+                 "Grading runs each student's code in a bubblewrap sandbox (see README, Grading). To grade without it, "
+                 "knowing that student code then runs with your permissions, pass --unsandboxed.")
 
 
 if __name__ == "__main__":

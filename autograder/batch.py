@@ -4,6 +4,11 @@ Each student is graded by its own worker process (autograder.worker) under a tim
 memory cap; up to `workers` run at once, never two for the same student. Results are recorded
 in state.json after each student, so an interrupted run resumes where it stopped, and a re-run
 grades only submissions whose content (or the assignment) changed, unless forced.
+
+Before a worker sees a submission, each file is admitted (autograder/intake.py: unreadable or
+wrong assignment, graded 0 without running) and put back into the assignment's shape
+(autograder/structure.py). Student code runs in the worker's sandboxed kernel; what happened
+there comes back as incidents (autograder/incidents.py), which name the status.
 """
 import ctypes
 import fcntl
@@ -24,10 +29,12 @@ from pathlib import Path
 import nbformat
 import psutil
 
+from . import incidents, intake, structure
 from .collect import collect
-from .course import REPO, SOLUTIONS
+from .course import REPO, SOLUTIONS, assignments
 from .grading import Course
 from .progress import Progress
+from .submissions import grade_id
 
 
 @dataclass
@@ -35,6 +42,12 @@ class Limits:
     cell_seconds: int = 180  # a test cell that trains a small model on CPU fits
     submission_seconds: int = 900
     memory_bytes: int = 6 * 2**30  # a TensorFlow kernel maps ~3 GiB of address space and uses ~0.7 GiB
+
+    @property
+    def kernel_seconds(self):
+        """The kernel's own time limit: short of the submission's, so that the cells that finished
+        keep their points; the submission limit (the worker is killed) stays the backstop."""
+        return max(1, self.submission_seconds - max(30, self.submission_seconds // 10))
 
 
 class State:
@@ -67,16 +80,6 @@ def in_shard(student, shard):
     return int(hashlib.sha256(student.encode()).hexdigest()[:8], 16) % count == index - 1
 
 
-def unreadable_reason(submission):
-    for name, path in submission.files.items():
-        try:
-            notebook = nbformat.read(path, as_version=4)
-            nbformat.validate(notebook)
-        except Exception as error:  # any parse or schema problem: report it, grade nothing
-            return f"{Path(path).name}: {type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
-    return None
-
-
 def _die_with_parent():
     """Runs in the worker before exec: if the batch process dies, the kernel's parent worker dies too."""
     PR_SET_PDEATHSIG = 1
@@ -97,22 +100,19 @@ def _kill_tree(process):
     psutil.wait_procs(family, timeout=10)
 
 
-def _timed_out_cells(notebooks):
-    return any(output.get("ename") == "CellTimeoutError"
-               for path in notebooks for cell in nbformat.read(path, as_version=4).cells
-               for output in cell.get("outputs", []))
-
-
 class Batch:
-    def __init__(self, assignment, out, db_url=None, show_hidden=False, limits=Limits()):
+    def __init__(self, assignment, out, db_url=None, show_hidden=False, limits=Limits(), sandboxed=True):
+        """`sandboxed=False` runs student code with the grader's own permissions (--unsandboxed)."""
         self.assignment, self.out, self.limits = assignment, Path(out), limits
-        self.db_url, self.show_hidden = db_url, show_hidden
-        self.out.mkdir(parents=True, exist_ok=True)
+        self.db_url, self.show_hidden, self.sandboxed = db_url, show_hidden, sandboxed
         self.course = Course(self.out / "course", assignment, db_url=db_url, show_hidden=show_hidden,
-                             cell_timeout=limits.cell_seconds)
+                             cell_timeout=limits.cell_seconds, sandboxed=sandboxed)  # SandboxUnavailable first
+        self.out.mkdir(parents=True, exist_ok=True)
         self.state = State(self.out / "state.json")
         self.parts = self.course.parts()
         self.assignment_digest = folder_digest(SOLUTIONS / assignment)
+        self._ids = {a: _grade_ids(SOLUTIONS / a) for a in assignments()}  # to tell a stray assignment's notebook
+        self._rejected = {}
 
     def run(self, source, workers=os.cpu_count(), force=False, shard=(1, 1), progress=True):
         """Grades what needs grading; returns (students graded now, unrecognised files)."""
@@ -127,7 +127,8 @@ class Batch:
         keys = {s.student: hashlib.sha256((s.digest + self.assignment_digest).encode()).hexdigest() for s in submissions}
         todo = [s for s in submissions if force or not self.state.is_current(s.student, keys[s.student])]
         bar = Progress(len(todo)) if progress and todo else None
-        self._unstarted = sum(1 for s in todo if not unreadable_reason(s))
+        self._rejected = {s.student: r for s in todo if isinstance(r := self.admit(s), intake.Rejected)}
+        self._unstarted = len(todo) - len(self._rejected)
         self.start_spares(min(max(1, workers), self._unstarted))
         try:
             with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -154,31 +155,50 @@ class Batch:
 
     def _spawn_worker(self):
         command = [sys.executable, "-m", "autograder.worker", str(self.course.root), self.assignment,
-                   "--cell-timeout", str(self.limits.cell_seconds), "--memory-bytes", str(self.limits.memory_bytes)]
+                   "--cell-timeout", str(self.limits.cell_seconds), "--memory-bytes", str(self.limits.memory_bytes),
+                   "--kernel-seconds", str(self.limits.kernel_seconds)]
         command += ["--db", self.db_url] if self.db_url else []
         command += ["--show-hidden"] if self.show_hidden else []
+        command += [] if self.sandboxed else ["--unsandboxed"]
         return subprocess.Popen(command, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, start_new_session=True, preexec_fn=_die_with_parent)
+
+    def admit(self, submission):
+        """{notebook name: notebook} ready to grade, with the repairs made, or intake.Rejected."""
+        others = {a: ids for a, ids in self._ids.items() if a != self.assignment}
+        notebooks, repairs = {}, []
+        try:
+            for name, path in submission.files.items():
+                notebook = intake.read(Path(path), self.assignment, self._ids[self.assignment], others)
+                notebooks[name], changes = structure.repair(notebook, self.course.released_notebook(name))
+                repairs += [f"{name}: {change}" if len(submission.files) > 1 else change for change in changes]
+        except intake.Rejected as rejected:
+            # A fresh copy, never raised: the caught one's traceback and context hold frames that hold
+            # this Batch, and with it the output folder's lock, beyond the run.
+            return intake.Rejected(rejected.status, rejected.reason)
+        return notebooks, repairs
 
     def grade(self, submission, key):
         """Grades one student in a worker process; returns the entry recorded in state.json."""
         started = time.monotonic()
-        entry = {"key": key, "origin": submission.origin, "late": submission.late, "detail": ""}
-        problem = unreadable_reason(submission)
-        if problem:
-            return self._finish(entry, "unreadable", {}, problem, started)
+        entry = {"key": key, "origin": submission.origin, "late": submission.late, "detail": "",
+                 "sandboxed": self.sandboxed}
+        admitted = self._rejected.get(submission.student) or self.admit(submission)
+        if isinstance(admitted, intake.Rejected):
+            return self._finish(entry, admitted.status, {}, admitted.reason, started)
+        notebooks, repairs = admitted
         folder = self.course.submitted_folder(submission.student)
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        for name, path in submission.files.items():
-            shutil.copyfile(path, folder / f"{name}.ipynb")
+        for name, notebook in notebooks.items():
+            nbformat.write(notebook, folder / f"{name}.ipynb")
         process = self._spares.get()
         with self._spares_lock:  # the next job finds a warm worker; no spare beyond the jobs left
             self._unstarted -= 1
             if self._unstarted > self._spares.qsize():
                 self._spares.put(self._spawn_worker())
         try:
-            _, errors = process.communicate(input=submission.student + "\n", timeout=self.limits.submission_seconds)
+            output, errors = process.communicate(input=submission.student + "\n", timeout=self.limits.submission_seconds)
         except subprocess.TimeoutExpired:
             _kill_tree(process)
             process.communicate()
@@ -192,11 +212,17 @@ class Batch:
         for html in feedback:
             suffix = "" if len(feedback) == 1 else f"_{html.stem}"
             shutil.copyfile(html, self.out / "feedback" / f"{submission.student}{suffix}.html")
-        if _timed_out_cells(self.course.autograded_notebooks(submission.student)):
-            return self._finish(entry, "timed out", scores, f"a cell ran over {self.limits.cell_seconds} s", started)
-        return self._finish(entry, "late" if submission.late else "graded", scores, "", started)
+        found = [incidents.Incident("restored", "notebook", repair) for repair in repairs] + incidents.from_output(output)
+        status, detail = incidents.status(found, submission.late)
+        return self._finish(entry, status, scores, detail, started)
 
     def _finish(self, entry, status, scores, detail, started):
         scores = {part: float(scores.get(part) or 0.0) for part in self.parts}
         return {**entry, "status": status, "detail": detail, "scores": scores, "total": sum(scores.values()),
                 "max": float(sum(self.parts.values())), "seconds": round(time.monotonic() - started, 1)}
+
+
+def _grade_ids(folder):
+    """Grade ids of the cells of every notebook in `folder` (an assignment of solutions/)."""
+    return {grade_id(cell) for path in sorted(Path(folder).glob("*.ipynb"))
+            for cell in nbformat.read(path, as_version=4).cells} - {None}

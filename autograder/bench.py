@@ -1,6 +1,7 @@
 """Grading benchmark: prints figures measured on this machine (it asserts nothing; see README).
 
-1. The grading time of one submission against the plain execution of the same notebook.
+1. The grading time of one submission against the plain execution of the same notebook, and
+   (sandboxed runs) against grading it without the sandbox.
 2. Throughput on several submissions with 1 worker and with one worker per core.
 3. The peak memory of a grading worker with its kernel (sum of their resident sizes).
 """
@@ -15,6 +16,7 @@ import psutil
 from nbclient import NotebookClient
 
 from .batch import Batch
+from .collect import collect
 from .submissions import solved
 
 
@@ -52,21 +54,13 @@ def _execute_plainly(notebook):
     return time.monotonic() - started
 
 
-def run(assignment="01_custom_layers", copies=8, workers=os.cpu_count()):
-    [name] = sorted(p.stem for p in (Path(__file__).parent.parent / "solutions" / assignment).glob("*.ipynb"))
-    notebook = solved(assignment, name)
-    root = Path(tempfile.mkdtemp(prefix="grading-bench-"))
-    print(f"assignment {assignment}; {os.cpu_count()} cores; results below are from this machine, this run")
-
-    _execute_plainly(nbformat.from_dict(notebook))  # warm the disk cache for TensorFlow's libraries
-    plain = min(_execute_plainly(nbformat.from_dict(notebook)) for _ in range(2))
-
+def _grade_one(assignment, name, notebook, root, sandboxed):
+    """(seconds, peak bytes) of grading one submission with a worker already started, as in a batch."""
     single = root / "single"
-    single.mkdir()
+    single.mkdir(exist_ok=True)
     nbformat.write(notebook, single / "s0.ipynb")
-    batch = Batch(assignment, root / "out-single")
+    batch = Batch(assignment, root / f"out-single-{'sandboxed' if sandboxed else 'unsandboxed'}", sandboxed=sandboxed)
     batch.course.generate()
-    from .collect import collect
     [submission] = collect(single, assignment, [name]).submissions
     batch._unstarted = 1
     batch.start_spares(1)
@@ -74,9 +68,23 @@ def run(assignment="01_custom_layers", copies=8, workers=os.cpu_count()):
     with PeakMemory() as memory:
         started = time.monotonic()
         entry = batch.grade(submission, "bench")
-        graded = time.monotonic() - started
+        seconds = time.monotonic() - started
     batch.stop_spares()
     assert entry["status"] == "graded", entry
+    return seconds, memory.peak
+
+
+def run(assignment="01_custom_layers", copies=8, workers=os.cpu_count(), sandboxed=True):
+    [name] = sorted(p.stem for p in (Path(__file__).parent.parent / "solutions" / assignment).glob("*.ipynb"))
+    notebook = solved(assignment, name)
+    root = Path(tempfile.mkdtemp(prefix="grading-bench-"))
+    print(f"assignment {assignment}; {os.cpu_count()} cores; {'sandboxed' if sandboxed else 'UNSANDBOXED'} kernels; "
+          "results below are from this machine, this run")
+
+    _execute_plainly(nbformat.from_dict(notebook))  # warm the disk cache for TensorFlow's libraries
+    plain = min(_execute_plainly(nbformat.from_dict(notebook)) for _ in range(2))
+    graded, peak = _grade_one(assignment, name, notebook, root, sandboxed)
+    unsandboxed = _grade_one(assignment, name, notebook, root, False)[0] if sandboxed else None
 
     many = root / "many"
     many.mkdir()
@@ -85,13 +93,15 @@ def run(assignment="01_custom_layers", copies=8, workers=os.cpu_count()):
     rates = {}
     for count in sorted({1, workers}):
         started = time.monotonic()
-        Batch(assignment, root / f"out-{count}").run(many, workers=count, force=True, progress=False)
+        Batch(assignment, root / f"out-{count}", sandboxed=sandboxed).run(many, workers=count, force=True, progress=False)
         rates[count] = copies / (time.monotonic() - started) * 60
 
     print(f"plain execution of the notebook (nbclient):  {plain:6.1f} s")
     print(f"grading one submission (worker + nbgrader):   {graded:6.1f} s   ratio {graded / plain:.2f}x (goal <= 1.3x)")
+    if unsandboxed is not None:
+        print(f"the same, --unsandboxed:                      {unsandboxed:6.1f} s   sandbox cost {graded - unsandboxed:+.1f} s")
     for count, rate in rates.items():
         print(f"throughput, {count} worker(s), {copies} submissions: {rate:6.1f} submissions/min")
     if len(rates) > 1:
         print(f"speed-up with {workers} workers:               {rates[workers] / rates[1]:6.2f}x (goal on 2 cores >= 1.6x)")
-    print(f"peak memory of a grading worker + kernel:     {memory.peak / 2**30:6.2f} GiB (goal <= 1.5 GB)")
+    print(f"peak memory of a grading worker + kernel:     {peak / 2**30:6.2f} GiB (goal <= 1.5 GB)")

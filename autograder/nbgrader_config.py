@@ -1,10 +1,11 @@
 """nbgrader configuration of the course; loaded by autograder.course (repository root as course root)."""
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
-    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, Execute, GetGrades,
+    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades,
     IgnorePattern, LimitOutput, SaveAutoGrades,
 )
 
+from autograder.execute import GuardedExecute
 from autograder.preprocessors import StderrToStdout, TrimTestTracebacks
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
@@ -21,8 +22,10 @@ c.Execute.timeout = 180
 # A student who deletes a test cell gets it back instead of silently losing its points.
 c.OverwriteCells.add_missing_cells = True
 
+# Student code runs in a sandboxed, limited kernel, and graded tests run in a restored
+# environment (autograder/execute.py, kernel_manager.py, sandbox.py, kernel_guard.py).
 c.Autograde.autograde_preprocessors = [
-    Execute,
+    GuardedExecute,
     StderrToStdout,  # warnings and TF logs are not failures; see autograder/preprocessors.py
     IgnorePattern,
     ClearMetadataPreprocessor,
@@ -35,3 +38,5 @@ c.Autograde.autograde_preprocessors = [
 # Feedback shows what passed and failed, with messages, but not the hidden tests' code
 # (`python -m autograder grade --show-hidden` keeps both; see autograder/grading.py).
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, TrimTestTracebacks, CSSHTMLHeaderPreprocessor]
+# Outputs are the student's: a script in one would run in whoever opens the feedback (the instructor too).
+c.HTMLExporter.sanitize_html = True

@@ -63,6 +63,28 @@ class ForgetfulConfig(Scale):
         return super(Scale, self).get_config()
 
 
+class AlwaysEqual:
+    """A shortcut: an object that claims to equal anything."""
+
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    __hash__ = object.__hash__
+
+
+class AlwaysEqualShape(keras.layers.Dense):
+    def compute_output_shape(self, input_shape):
+        return tuple(AlwaysEqual() for _ in input_shape)
+
+
+class AlwaysEqualConfig(Scale):
+    def get_config(self):
+        return {**super().get_config(), "factor": AlwaysEqual()}
+
+
 def fails(check, *args, **kwargs):
     with pytest.raises(CheckFailure) as caught:
         check(*args, **kwargs)
@@ -83,6 +105,8 @@ def test_check_differs_and_equal():
     fails(check_differs, [1.0], [1.0], "differs")
     check_equal(3, 3, "count")
     fails(check_equal, 3, 4, "count")
+    check_equal(np.int64(3), 3, "a NumPy count")
+    assert "AlwaysEqual" in fails(check_equal, AlwaysEqual(), 3, "count")
 
 
 def test_shape_checks():
@@ -90,6 +114,7 @@ def test_shape_checks():
     assert "expected: (1, 2)" in fails(check_output_shape, Scale, (3,), (2,))
     check_compute_output_shape(keras.layers.Dense(2), (None, 3), (None, 2))
     fails(check_compute_output_shape, keras.layers.Dense(2), (None, 3), (None, 3))
+    assert "AlwaysEqual" in fails(check_compute_output_shape, AlwaysEqualShape(2), (None, 3), (None, 2))
 
 
 def test_weight_checks():
@@ -114,5 +139,6 @@ def test_gradient_checks():
 def test_serialization_checks():
     check_config_roundtrip(Scale(2.0), {"factor": 2.0})
     assert "'factor'" in fails(check_config_roundtrip, ForgetfulConfig(2.0), {"factor": 2.0})
+    assert "AlwaysEqual" in fails(check_config_roundtrip, AlwaysEqualConfig(2.0), {"factor": 2.0})
     check_keras_file_roundtrip(Scale(2.0), random_batch((2, 3)))
     fails(check_keras_file_roundtrip, ForgetfulConfig(2.0), random_batch((2, 3)))

@@ -31,3 +31,24 @@ def as_numpy(value):
     if hasattr(value, "numpy"):
         value = value.numpy()
     return np.asarray(value)
+
+
+PLAIN_TYPES = (type(None), bool, int, float, str)
+
+
+def plain(value, what):
+    """`value` rebuilt from Python's own types (None, numbers, strings, lists, tuples, dicts).
+
+    Checks compare plain values only: `==` on a student's object runs that object's `__eq__`,
+    and one that says "equal" to anything would pass every comparison.
+    """
+    if type(value) in PLAIN_TYPES:
+        return value
+    if isinstance(value, np.generic) and value.ndim == 0:
+        return value.item()
+    if type(value) in (list, tuple):
+        return type(value)(plain(item, what) for item in value)
+    if type(value) is dict:
+        return {plain(key, what): plain(item, what) for key, item in value.items()}
+    fail(what, "plain Python values (numbers, strings, None, tuples, lists, dicts)",
+         f"an object of type {type(value).__name__}")

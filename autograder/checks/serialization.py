@@ -5,14 +5,14 @@ import tempfile
 import keras
 import numpy as np
 
-from .report import describe_array, fail, passed
+from .report import describe_array, fail, passed, plain
 
 BASE_CONFIG_KEYS = ("name", "trainable", "dtype")
 
 
 def check_config_roundtrip(layer, expected_entries):
     """`get_config()` extends the base config with `expected_entries`, and `from_config` rebuilds an equal layer."""
-    config = layer.get_config()
+    config = plain(layer.get_config(), "get_config()")
     missing_base = [key for key in BASE_CONFIG_KEYS if key not in config]
     if missing_base:
         fail("base entries of get_config()", list(BASE_CONFIG_KEYS), sorted(config),
@@ -28,8 +28,9 @@ def check_config_roundtrip(layer, expected_entries):
     except Exception as error:
         fail(f"{type(layer).__name__}.from_config(layer.get_config())", "a new layer", f"{type(error).__name__}: {error}",
              "__init__ must accept every key of the config: take **kwargs and pass them to super().__init__")
-    if clone.get_config() != config:
-        fail("get_config() of the layer rebuilt by from_config", config, clone.get_config())
+    rebuilt = plain(clone.get_config(), "get_config() of the layer rebuilt by from_config")
+    if rebuilt != config:
+        fail("get_config() of the layer rebuilt by from_config", config, rebuilt)
     passed(f"get_config/from_config round trip keeps {sorted(expected_entries)}")
 
 

@@ -2,7 +2,7 @@
 import keras
 import numpy as np
 
-from .report import fail, passed
+from .report import fail, passed, plain
 
 
 def random_batch(shape, dtype="float32", seed=0):
@@ -38,6 +38,8 @@ def check_compute_output_shape(layer, input_shape, expected):
         got = layer.compute_output_shape(tuple(input_shape))
     except Exception as error:  # report, don't crash: the student sees what went wrong
         fail(f"compute_output_shape({tuple(input_shape)})", expected, f"{type(error).__name__}: {error}")
-    if tuple(got) != tuple(expected):
-        fail(f"compute_output_shape({tuple(input_shape)})", tuple(expected), tuple(got))
+    what = f"compute_output_shape({tuple(input_shape)})"
+    got = plain(got, what)
+    if type(got) not in (tuple, list) or tuple(got) != tuple(expected):
+        fail(what, tuple(expected), got)
     passed(f"compute_output_shape({tuple(input_shape)}) == {tuple(expected)}")

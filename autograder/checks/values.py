@@ -1,7 +1,7 @@
 """Value checks: an array equals a reference computed independently, within a tolerance."""
 import numpy as np
 
-from .report import as_numpy, describe_array, fail, passed
+from .report import as_numpy, describe_array, fail, passed, plain
 
 
 def check_close(got, expected, what, rtol=1e-5, atol=1e-6):
@@ -37,6 +37,7 @@ def check_differs(got, other, what, min_difference=1e-6):
 
 def check_equal(got, expected, what, hint=None):
     """Exact equality of plain Python values (counts, names, flags)."""
+    got = plain(got, what)
     if got != expected:
         fail(what, repr(expected), repr(got), hint)
     passed(what)

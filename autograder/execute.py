@@ -1,0 +1,204 @@
+"""nbgrader's Execute preprocessor, hardened: sandboxed kernel, guarded tests, capped output, crashes contained.
+
+Around nbclient's cell-by-cell execution this adds:
+
+- the kernel comes from autograder.kernel_manager (sandbox, limits, guard; see there);
+- before each graded test cell, the guard in the kernel restores the libraries, the kernel's hooks
+  and the course checks to their pristine state; after it, the guard says whether the test's run
+  changed them again, and if so (or if the guard gives no valid answer) the test cell gets an
+  error output, which nbgrader scores 0: a shortcut earns nothing for the test it fakes;
+- a cell's output is kept up to `output_bytes`, the rest dropped (errors are shortened, never
+  dropped: they decide the grade);
+- a kernel that dies (os._exit, a segfault, its time limit) or cannot be interrupted after a
+  cell's time limit ends the run: the cell gets an error saying what happened and the cells
+  after it are marked as not run, so the cells that finished keep their points instead of
+  nbgrader failing the whole submission;
+- each of these is recorded in autograder.incidents.LOG for the submission's status.
+"""
+import ast
+import json
+import secrets
+
+from jupyter_core.utils import ensure_async, run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
+from nbgrader.preprocessors import Execute
+from traitlets import Bool, Float, Integer, Unicode
+
+from .incidents import LOG
+from .kernel_guard import GUARD_MODULE
+from .kernel_manager import MAX_MESSAGE_BYTES, CourseKernelManager
+from .sandbox import KernelLimits
+
+MEMORY_ERRORS = {"MemoryError", "_ArrayMemoryError", "ResourceExhaustedError"}
+ERROR_TEXT_LIMIT = 4000  # characters kept of an error's message and of each traceback line
+
+
+class GuardedExecute(Execute):
+    sandboxed = Bool(True, help="run the kernel in the bubblewrap sandbox (autograder/sandbox.py)").tag(config=True)
+    guard = Bool(True, help="restore and verify the grading environment around graded test cells").tag(config=True)
+    memory_bytes = Integer(KernelLimits.memory_bytes, help="address-space cap of each kernel process").tag(config=True)
+    kernel_seconds = Float(0, help="wall-clock life of the kernel; 0: unlimited").tag(config=True)
+    output_bytes = Integer(2**20, help="output kept per cell; the rest is dropped").tag(config=True)
+    checks_cell = Unicode("course_checks", help="grade id of the locked cell that defines the checks").tag(config=True)
+    # The kernel imports TensorFlow before it answers (kernel_launch.py --preload): on a busy
+    # machine that takes more than nbclient's default of 60 s.
+    startup_timeout = Integer(300, help="seconds for the kernel to start and answer").tag(config=True)
+
+    def create_kernel_manager(self):
+        if not self.kernel_name:
+            self.kernel_name = self.nb.metadata.get("kernelspec", {}).get("name") or "python3"
+        self.km = CourseKernelManager(kernel_name=self.kernel_name, config=self.config)
+        self.km.sandboxed, self.km.guard, self.km.output_bytes = self.sandboxed, self.guard, self.output_bytes
+        self.km.limits = KernelLimits(memory_bytes=self.memory_bytes, seconds=self.kernel_seconds)
+        return self.km
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._gone = None  # why the kernel is gone, once it is
+        self._out_of_memory = False
+        self._output_sizes, self._truncated = {}, set()
+        self._checks_source = "\n".join(c.source for c in nb.cells if _grade_id(c) == self.checks_cell)
+        return super().preprocess(nb, resources, km)
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        if cell.cell_type != "code" or not cell.source.strip():
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        where = _grade_id(cell) or f"cell {cell_index + 1}"
+        if self._gone:
+            cell.outputs = [_error("NotRun", f"not run: {self._gone}")]
+            return cell
+        guarded = self.guard and _is_test(cell)
+        if guarded and not await self._before_test(cell, where):
+            return cell
+        try:
+            cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        except DeadKernelError:
+            if self.km.expired:
+                self._kernel_gone(cell, where, self.km.exit_description(), "timed out")
+            elif self._out_of_memory:  # e.g. TensorFlow aborting on an allocation that failed
+                self._kernel_gone(cell, where, f"{self.km.exit_description()}, after running out of memory",
+                                  "memory exceeded")
+            else:
+                self._kernel_gone(cell, where, self.km.exit_description(), "crashed")
+            return cell
+        except CellTimeoutError as error:
+            await self.km.shutdown_kernel(now=True)
+            if "IOPub" in str(error):  # the reply came, its outputs did not: a message was refused (too large)
+                self._kernel_gone(cell, where, "the cell's output stopped arriving (a message over "
+                                               f"{MAX_MESSAGE_BYTES // 2**20} MiB is refused); the kernel was stopped",
+                                  "output truncated")
+            else:  # the cell ran over its limit and the interrupt did not stop it: the kernel is stuck
+                self._kernel_gone(cell, where, f"the cell did not stop when interrupted after its time limit "
+                                               f"({self.timeout} s); the kernel was stopped", "timed out")
+            return cell
+        self._note_errors(cell, where)
+        if guarded:
+            await self._after_test(cell, where)
+        return cell
+
+    # nbclient binds the synchronous wrapper to its own coroutine: rebind it to the one above.
+    execute_cell = run_sync(async_execute_cell)
+
+    async def _before_test(self, cell, where):
+        """Restores the environment; returns False (the cell failed, not run) when that cannot be trusted."""
+        answer = await self._ask_guard(lambda nonce: f"pre_test({nonce!r}, {self._checks_source!r})")
+        if answer is None and not await self.km.is_alive():
+            self._kernel_gone(cell, where, self.km.exit_description(), "crashed")
+            return False
+        if answer is None:
+            return self._void(cell, where, "the kernel did not answer the grader's integrity check before this test",
+                              run=False)
+        if answer["restored"]:
+            LOG.record("tampered", where, "restored before this test: " + _listing(answer["restored"]))
+        if answer["unrestorable"]:
+            return self._void(cell, where, "could not restore before this test: " + _listing(answer["unrestorable"]),
+                              run=False)
+        return True
+
+    async def _after_test(self, cell, where):
+        answer = await self._ask_guard(lambda nonce: f"post_test({nonce!r})")
+        if answer is None and not await self.km.is_alive():
+            self._kernel_gone(cell, where, self.km.exit_description(), "crashed")
+        elif answer is None:
+            self._void(cell, where, "the kernel did not answer the grader's integrity check after this test")
+        elif answer["changed"]:
+            self._void(cell, where, "changed while this test ran: " + _listing(answer["changed"]))
+
+    def _void(self, cell, where, reason, run=True):
+        LOG.record("tampered", where, reason)
+        message = f"this test cannot be trusted, so it earns nothing: {reason}"
+        cell.outputs = (cell.outputs if run else []) + [_error("GradingIntegrityError", message)]
+        return False
+
+    async def _ask_guard(self, call):
+        """Calls the guard in the kernel; its answer (a dict), or None when missing, malformed or not ours."""
+        nonce = secrets.token_hex(16)
+        expression = f"__import__('sys').modules[{GUARD_MODULE!r}].{call(nonce)}"
+        msg_id = await ensure_async(self.kc.execute("", silent=True, store_history=False, allow_stdin=False,
+                                                    user_expressions={"guard": expression}, stop_on_error=False))
+        try:
+            reply = await self.async_wait_for_reply(msg_id)
+            result = reply["content"]["user_expressions"]["guard"]
+            answer = json.loads(ast.literal_eval(result["data"]["text/plain"]))
+        except (TypeError, KeyError, ValueError, SyntaxError, DeadKernelError):
+            return None
+        return answer if isinstance(answer, dict) and answer.get("nonce") == nonce else None
+
+    def _kernel_gone(self, cell, where, description, kind):
+        self._gone = f"{description} (in {where})"
+        LOG.record(kind, where, description)
+        cell.outputs.append(_error("KernelDied" if kind == "crashed" else "KernelStopped", description))
+
+    def _note_errors(self, cell, where):
+        names = {o.get("ename") for o in cell.outputs if o.get("output_type") == "error"}
+        if names & MEMORY_ERRORS:
+            self._out_of_memory = True
+            LOG.record("memory exceeded", where, f"{', '.join(sorted(names & MEMORY_ERRORS))} in this cell")
+        if "CellTimeoutError" in names:
+            LOG.record("timed out", where, f"the cell ran over its time limit ({self.timeout} s) and was interrupted")
+
+    def output(self, outs, msg, display_id, cell_index):
+        """Keeps up to `output_bytes` of a cell's output; errors always, shortened."""
+        if msg["msg_type"] == "error":
+            content = msg["content"]
+            content["evalue"] = str(content.get("evalue", ""))[:ERROR_TEXT_LIMIT]
+            content["traceback"] = [str(line)[:ERROR_TEXT_LIMIT] for line in content.get("traceback", [])[-200:]]
+            return super().output(outs, msg, display_id, cell_index)
+        size = _size(msg["content"])
+        used = self._output_sizes.get(cell_index, 0)
+        dropped_in_kernel = "[grader: a display of" in str(msg["content"].get("data", {}).get("text/plain", ""))
+        if used + size <= self.output_bytes and not dropped_in_kernel:
+            self._output_sizes[cell_index] = used + size
+            return super().output(outs, msg, display_id, cell_index)
+        if cell_index not in self._truncated:
+            self._truncated.add(cell_index)
+            where = _grade_id(self.nb.cells[cell_index]) or f"cell {cell_index + 1}"
+            note = f"over {self.output_bytes // 1024} KiB of output; the rest was dropped"
+            LOG.record("output truncated", where, note)
+            outs.append(NotebookNode(output_type="stream", name="stdout", text=f"\n[grader: {note}]\n"))
+        return None
+
+
+def _grade_id(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _is_test(cell):
+    nbgrader = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.cell_type == "code" and nbgrader.get("grade") and not nbgrader.get("solution")
+
+
+def _error(name, message):
+    return NotebookNode(output_type="error", ename=name, evalue=message, traceback=[f"{name}: {message}"])
+
+
+def _size(content):
+    if "text" in content:
+        return len(content["text"])
+    return sum(len(str(value)) for value in content.get("data", {}).values()) + 1
+
+
+def _listing(items, limit=6):
+    items = list(items)
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")

@@ -1,0 +1,356 @@
+"""Red team: hostile and broken submissions of Exercise 1, graded in one batch with correct ones.
+
+Every case (tests/redteam/cases.py) must get exactly its expected status and points, leave the
+proof that its hostile code ran and was stopped, and harm nobody: the correct submissions keep
+full marks, the gradebook holds exactly the expected grades, no file outside a student's own
+grading folders changes, nothing connects to a server of the grading machine, and no process
+of a sandboxed kernel outlives the batch. A second, smaller batch grades the reaching-out cases
+without the sandbox and shows they do succeed there: the checks above can fail.
+"""
+import csv
+import hashlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+from nbgrader.api import Gradebook
+
+from autograder import sandbox
+from autograder.__main__ import grade_batch
+from autograder.batch import Limits
+from autograder.course import REPO
+from redteam.cases import CASES, PARTS
+from redteam.notebooks import ASSIGNMENT, NAME
+
+pytestmark = pytest.mark.xdist_group("redteam")
+# Small limits keep the suite short on 2 cores; still roomy for a correct cell under load.
+LIMITS = Limits(cell_seconds=20, submission_seconds=300, memory_bytes=4 * 2**30)
+
+
+class Listener:
+    """A TCP server on every interface of this machine that records whoever connects."""
+
+    def __init__(self):
+        self.server = socket.create_server(("0.0.0.0", 0))
+        self.port, self.connections = self.server.getsockname()[1], []
+        self.server.settimeout(0.5)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self):
+        while not self._stop.is_set():
+            try:
+                connection, peer = self.server.accept()
+            except socket.timeout:
+                continue
+            self.connections.append(peer)
+            connection.close()
+
+    def close(self):
+        self._stop.set()
+        self._thread.join()
+        self.server.close()
+
+
+def host_addresses():
+    found = ["127.0.0.1"]
+    for addresses in psutil.net_if_addrs().values():
+        found += [a.address for a in addresses if a.family == socket.AF_INET and not a.address.startswith("127.")]
+    return found
+
+
+def tree_digest(*folders):
+    """{path: sha256} of every file under `folders` (caches left out)."""
+    digest = {}
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and ".pytest_cache" not in path.parts:
+                digest[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digest
+
+
+def graded_output(out, student):
+    """The text of every output of a student's graded notebook, or '' when nothing ran."""
+    path = out / "course" / "autograded" / student / ASSIGNMENT / f"{NAME}.ipynb"
+    if not path.exists():
+        return ""
+    texts = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            texts += [output.get("text", ""), output.get("evalue", ""), *output.get("traceback", []),
+                      *map(str, output.get("data", {}).values())]
+    return "\n".join(texts)
+
+
+def read_rows(out):
+    with open(out / "grades.csv") as handle:
+        return {row["student"]: row for row in csv.DictReader(handle)}
+
+
+def sandbox_processes(uid):
+    return [p.pid for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real == uid]
+
+
+def context(root, out, listener):
+    course = out / "course"
+    return {
+        "solutions": [str(REPO / "solutions" / ASSIGNMENT / f"{NAME}.ipynb"),
+                      str(course / "solutions" / ASSIGNMENT / f"{NAME}.ipynb")],
+        "hidden_tests": [str(course / "gradebook.db"), str(course / "solutions" / ASSIGNMENT / f"{NAME}.ipynb"),
+                         str(course / "autograded" / "o_read_hidden_tests" / ASSIGNMENT / f"{NAME}.ipynb"),
+                         str(root / "canary" / "secret.txt")],
+        "course_files": [str(course / "gradebook.db"), str(course / "pwned.txt"), str(root / "canary" / "pwned.txt")],
+        "other_student_files": [str(course / "submitted" / "honest" / ASSIGNMENT / f"{NAME}.ipynb"),
+                                str(course / "autograded" / "honest" / ASSIGNMENT / f"{NAME}.ipynb"),
+                                str(course / "submitted" / "honest" / ASSIGNMENT / "pwned.txt"),
+                                str(root / "canary" / "dropbox" / "pwned.txt")],
+        "gradebook": str(course / "gradebook.db"),
+        "hosts": host_addresses(),
+        "port": listener.port,
+    }
+
+
+def workspace(prefix, cases):
+    """A run's folder with a canary and the submissions of `cases`; returns (root, out, submissions, listener).
+
+    Under /tmp, world-readable and writable: pytest's tmp_path is private to root, which would
+    stop a kernel's uid even without the sandbox.
+    """
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    (root / "canary" / "dropbox").mkdir(parents=True)
+    (root / "canary" / "secret.txt").write_text("HIDDEN TESTS default_rng(101)\n")
+    listener = Listener()
+    out, submissions = root / "out", root / "submissions"
+    submissions.mkdir()
+    ctx = context(root, out, listener)
+    for case in cases:
+        (submissions / f"{case.student}.ipynb").write_bytes(case.build(ctx))
+    return root, out, submissions, listener
+
+
+def world_open(root):
+    """Opens `root` to every user: what keeps a kernel out must be the sandbox, not file permissions."""
+    for path in [root, *root.rglob("*")]:
+        os.chmod(path, 0o777 if path.is_dir() else 0o666)
+
+
+@pytest.fixture(scope="module")
+def red_team():
+    sandbox.require()
+    root, out, submissions, listener = workspace("redteam-", CASES)
+    from autograder.batch import Batch  # the course folder exists before the run, open to all
+    Batch(ASSIGNMENT, out, limits=LIMITS).course.generate()
+    world_open(root)
+    watched = [REPO / "solutions", REPO / "exercises", REPO / "autograder", submissions, root / "canary",
+               out / "course" / "solutions", out / "course" / "exercises"]
+    before = tree_digest(*watched)
+    started = time.monotonic()
+    students = grade_batch(ASSIGNMENT, submissions, out, workers=2, limits=LIMITS)
+    seconds = time.monotonic() - started
+    listener.close()
+    yield {"root": root, "out": out, "students": students, "rows": read_rows(out), "before": before,
+           "after": tree_digest(*watched), "connections": listener.connections, "seconds": seconds}
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.student for case in CASES])
+def test_case_gets_its_honest_grade_and_status(red_team, case):
+    row = red_team["rows"][case.student]
+    points = {part: float(row[part]) for part in PARTS}
+    assert (row["status"], points) == (case.status, case.expected_points()), row["detail"]
+    assert float(row["max"]) == 20.0
+    for needle in case.detail:
+        assert needle in row["detail"], row["detail"]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.evidence or c.forbidden], ids=lambda c: c.student)
+def test_hostile_code_ran_and_was_stopped(red_team, case):
+    shown = graded_output(red_team["out"], case.student)
+    for needle in case.evidence:
+        assert needle in shown, f"{case.student}: no '{needle}' in its output: the hostile code did not run as planned"
+    for needle in case.forbidden:
+        assert needle not in shown, f"{case.student}: '{needle}' in its output: the attack got through"
+
+
+class ActiveContent(HTMLParser):
+    """What in an HTML page would run: the text of its scripts and its elements' event-handler attributes."""
+
+    def __init__(self, text):
+        super().__init__()
+        self.found, self._in_script = [], False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self._in_script = tag == "script"
+        self.found += [value or "" for name, value in attrs if name.startswith("on")]
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.found.append(data)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.feedback_forbidden], ids=lambda c: c.student)
+def test_feedback_carries_no_script_from_outputs(red_team, case):
+    shown = graded_output(red_team["out"], case.student)
+    active = " ".join(ActiveContent((red_team["out"] / "feedback" / f"{case.student}.html").read_text()).found)
+    for needle in case.feedback_forbidden:
+        assert needle in shown, f"{case.student}: '{needle}' is not in its outputs: the payload did not run"
+        assert needle not in active, f"{case.student}: '{needle}' would run in its feedback"
+
+
+def test_unreadable_submissions_run_nothing(red_team):
+    for case in CASES:
+        if case.status in ("unreadable", "wrong assignment"):
+            assert not graded_output(red_team["out"], case.student), case.student
+
+
+def test_nothing_outside_the_students_folders_changed(red_team):
+    before, after = red_team["before"], red_team["after"]
+    changed = sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+    assert changed == []
+    assert not list(red_team["root"].rglob("pwned*"))
+    assert red_team["connections"] == []
+
+
+def test_each_students_folders_hold_only_their_own_grading(red_team):
+    course = red_team["out"] / "course"
+    for student, entry in red_team["students"].items():
+        if entry["status"] in ("unreadable", "wrong assignment"):
+            continue
+        for stage, suffix in (("submitted", ".ipynb"), ("autograded", ".ipynb"), ("feedback", ".html")):
+            files = sorted(p.name for p in (course / stage / student / ASSIGNMENT).iterdir())
+            assert files == [NAME + suffix], (student, stage, files)
+        submitted = nbformat.read(course / "submitted" / student / ASSIGNMENT / f"{NAME}.ipynb", as_version=4)
+        nbformat.validate(submitted)
+
+
+def test_gradebook_holds_exactly_the_reported_grades(red_team):
+    with Gradebook(f"sqlite:///{red_team['out'] / 'course' / 'gradebook.db'}", "keras-customization") as gradebook:
+        recorded = {s.student.id: s.score for s in gradebook.find_assignment(ASSIGNMENT).submissions}
+    expected = {c.student: sum(c.expected_points().values()) for c in CASES
+                if c.status not in ("unreadable", "wrong assignment")}
+    assert recorded == expected
+
+
+def test_no_sandboxed_process_outlives_the_batch(red_team):
+    uid = int(re.search(r"uid=(\d+)", graded_output(red_team["out"], "r_fork_bomb")).group(1))
+    assert uid in sandbox.UID_RANGE
+    deadline = time.monotonic() + 10
+    while sandbox_processes(uid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert sandbox_processes(uid) == []
+
+
+def test_print_figures(red_team):
+    """Not a check: the figures for the README (run with -s to see them)."""
+    categories = {}
+    for case in CASES:
+        categories.setdefault(case.category, []).append(case.student)
+    print(f"\nred team: {len(CASES)} submissions graded in one batch in {red_team['seconds']:.0f} s (2 workers)")
+    for category, students in categories.items():
+        print(f"  {category}: {len(students)}")
+
+
+@pytest.fixture(scope="module")
+def unsandboxed_control():
+    """The reaching-out cases graded without the sandbox: what the sandbox is there to stop."""
+    root, out, submissions, listener = workspace(
+        "redteam-control-", [c for c in CASES if c.student in ("honest", "o_read_solutions", "o_network")])
+    grade_batch(ASSIGNMENT, submissions, out, workers=2, limits=LIMITS, sandboxed=False)
+    listener.close()
+    yield {"out": out, "rows": read_rows(out), "connections": listener.connections}
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_without_the_sandbox_the_attacks_succeed(unsandboxed_control):
+    rows, out = unsandboxed_control["rows"], unsandboxed_control["out"]
+    assert float(rows["o_read_solutions"]["total"]) == 20.0  # the solutions were read and used
+    assert "READ-OK" in graded_output(out, "o_read_solutions")
+    assert "CONNECTED" in graded_output(out, "o_network") and unsandboxed_control["connections"]
+    report = (out / "report.html").read_text()
+    assert "UNSANDBOXED" in report
+
+
+PROBE = r'''
+import os, socket, sys
+def attempt(what, action):
+    try:
+        action()
+        print(f"{what}: ALLOWED")
+    except Exception as error:
+        print(f"{what}: blocked ({type(error).__name__})")
+attempt("read solutions", lambda: open(sys.argv[1]).read())
+attempt("write outside", lambda: open(sys.argv[2], "w").write("pwned"))
+attempt("connect", lambda: socket.create_connection(("127.0.0.1", int(sys.argv[3])), timeout=3).close())
+status = open("/proc/self/status").read()
+print("uid", os.getuid(), "| capabilities", status.split("CapEff:")[1].split()[0],
+      "| processes seen", sum(name.isdigit() for name in os.listdir("/proc")))
+children = 0
+try:
+    while len(sys.argv) > 4 and children < 5000:  # the control, outside the sandbox, does not fork
+        if os.fork() == 0:
+            import time
+            time.sleep(60)
+            os._exit(0)
+        children += 1
+except OSError as error:
+    print(f"forks stopped at {children}: {type(error).__name__}")
+else:
+    print(f"forks: ALLOWED ({children})")
+'''
+
+
+def test_sandbox_blocks_what_an_unsandboxed_process_may_do(tmp_path):
+    """The sandbox itself, without a kernel, against the same probe run outside it (the control)."""
+    sandbox.require()
+    root = Path(tempfile.mkdtemp(prefix="redteam-probe-"))
+    try:
+        os.chmod(root, 0o777)  # open to every uid: only the sandbox can keep the probe out
+        (root / "probe.py").write_text(PROBE)
+        listener = Listener()
+        args = [str(REPO / "solutions" / ASSIGNMENT / f"{NAME}.ipynb"), str(root / "pwned.txt"), str(listener.port)]
+        lease = sandbox.UidLease()
+        workdir, sockets = root / "work", root / "sockets"
+        for folder in (workdir, sockets):
+            folder.mkdir()
+            os.chown(folder, lease.uid, lease.uid)
+        command = sandbox.command([sys.executable, "/opt/probe.py", *args, "fork"], lease.uid, workdir, sockets,
+                                  {"/opt/probe.py": root / "probe.py"}, sandbox.KernelLimits(processes=64))
+        inside = subprocess.run(command, capture_output=True, text=True, timeout=120).stdout
+        outside = subprocess.run([sys.executable, str(root / "probe.py"), *args], capture_output=True, text=True,
+                                 timeout=120).stdout
+        lease.release()
+        listener.close()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    for what in ("read solutions", "write outside", "connect"):
+        assert f"{what}: ALLOWED" in outside, outside  # the control: these are possible on this machine
+        assert f"{what}: blocked" in inside, inside
+    assert f"uid {lease.uid} | capabilities 0000000000000000" in inside, inside
+    assert int(inside.split("processes seen ")[1].split()[0]) <= 3, inside  # its own PID namespace
+    assert "forks stopped at" in inside, inside
+
+
+def test_grading_stops_without_a_sandbox_unless_asked(monkeypatch, tmp_path):
+    from autograder import __main__ as cli
+
+    monkeypatch.setattr(sandbox, "problem", lambda: "`bwrap` is not installed")
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["grade", ASSIGNMENT, str(tmp_path), "--out", str(tmp_path / "out")])
+    assert "bwrap" in str(stopped.value) and "--unsandboxed" in str(stopped.value)
+    assert not (tmp_path / "out").exists()
