@@ -3,15 +3,15 @@
   grade     grade a folder, nbgrader tree or zip of submissions: grades.csv, feedback, report.html
   demo      make sample submissions for each assignment and grade them
   bench     measure grading time, throughput and memory on this machine
-  release   inline the checks into solutions/ and regenerate exercises/ with nbgrader
-  check     fail if a notebook's checks cell or exercises/ is out of date
+  release   inline the checks and the Colab badge into solutions/ and regenerate exercises/ with nbgrader
+  check     fail if a notebook's checks cell or Colab badge, or exercises/, is out of date
 """
 import argparse
 import os
 import sys
 from pathlib import Path
 
-from . import inline, release
+from . import badges, inline, release
 from .course import assignments
 from .sandbox import SandboxUnavailable
 
@@ -25,6 +25,8 @@ def cmd_bench(args):
 def cmd_release(args):
     for path in inline.sync():
         print(f"updated checks cell: {path}")
+    for path in badges.sync():
+        print(f"updated Colab badge: {path}")
     for assignment in args.assignments or assignments():
         release.release(assignment)
         print(f"generated exercises/{assignment}")
@@ -32,12 +34,13 @@ def cmd_release(args):
 
 def cmd_check(args):
     problems = [f"{path}: checks cell differs from autograder/checks/" for path in inline.stale_notebooks()]
+    problems += [f"{path}: Colab badge differs from repository.url in _config.yml" for path in badges.stale_notebooks()]
     problems += [f"{name}: differs from what nbgrader generates" for name in release.out_of_sync()]
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
         sys.exit("out of date: run `make exercises`")
-    print("solutions/ checks cells and exercises/ are up to date")
+    print("solutions/ checks cells and Colab badges, and exercises/, are up to date")
 
 
 def grade_batch(assignment, submissions, out, workers=os.cpu_count(), force=False, db=None, shard=(1, 1),
@@ -138,7 +141,7 @@ def main(argv=None):
     release_parser = commands.add_parser("release", help="regenerate exercises/ from solutions/")
     release_parser.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     release_parser.set_defaults(run=cmd_release)
-    commands.add_parser("check", help="check that exercises/ and the checks cells are up to date").set_defaults(run=cmd_check)
+    commands.add_parser("check", help="check that the checks cells, Colab badges and exercises/ are up to date").set_defaults(run=cmd_check)
     args = parser.parse_args(argv)
     try:
         args.run(args)

@@ -2,7 +2,7 @@
 import nbformat
 import pytest
 
-from autograder import inline, release
+from autograder import badges, inline, release
 from autograder.course import EXERCISES, REPO, SOLUTIONS, assignments
 
 NOTEBOOKS = sorted(REPO.glob("book/*.ipynb")) + sorted(SOLUTIONS.glob("*/*.ipynb")) + sorted(EXERCISES.glob("*/*.ipynb"))
@@ -31,6 +31,18 @@ def test_solution_has_graded_parts_with_hidden_tests(assignment):
 
 def test_checks_cells_match_the_checks_library():
     assert inline.stale_notebooks() == [], "run `make exercises`"
+
+
+def test_colab_badges_open_the_exercises_of_the_configured_repository(monkeypatch):
+    assert badges.stale_notebooks() == [], "run `make exercises`"
+    for path in sorted(EXERCISES.glob("*/*.ipynb")):
+        first = nbformat.read(path, as_version=4).cells[0].source
+        assert f"/blob/main/exercises/{path.parent.name}/{path.name})" in first, first
+    # A fork changes repository.url: every badge is then stale until `make exercises` rewrites it.
+    monkeypatch.setattr(badges, "repository", lambda: {"url": "https://github.com/someone/fork", "branch": "dev"})
+    assert badges.stale_notebooks() == sorted(SOLUTIONS.glob("*/*.ipynb"))
+    path = sorted(SOLUTIONS.glob("*/*.ipynb"))[0]
+    assert f"github/someone/fork/blob/dev/exercises/{path.parent.name}/{path.name})" in badges.badge(path)
 
 
 def test_exercises_are_what_nbgrader_generates():
