@@ -6,7 +6,8 @@ import tensorflow as tf
 
 from autograder.checks import (
     CheckFailure, check_close, check_compute_output_shape, check_config_roundtrip, check_differs,
-    check_equal, check_function_gradients, check_gradients, check_keras_file_roundtrip, check_not_built,
+    check_equal, check_function_gradients, check_gradients, check_keras_file_roundtrip, check_model_file_roundtrip,
+    check_not_built,
     check_output_shape, check_weights, random_batch,
 )
 
@@ -63,6 +64,11 @@ class ForgetfulConfig(Scale):
         return super(Scale, self).get_config()
 
 
+@keras.saving.register_keras_serializable(package="test_checks")
+class RegisteredScale(Scale):
+    """Scale, registered: a model holding it reloads without custom_objects."""
+
+
 class AlwaysEqual:
     """A shortcut: an object that claims to equal anything."""
 
@@ -106,6 +112,7 @@ def test_check_differs_and_equal():
     check_equal(3, 3, "count")
     fails(check_equal, 3, 4, "count")
     check_equal(np.int64(3), 3, "a NumPy count")
+    check_equal({"float", "int"}, {"int", "float"}, "a set of names")
     assert "AlwaysEqual" in fails(check_equal, AlwaysEqual(), 3, "count")
 
 
@@ -142,3 +149,11 @@ def test_serialization_checks():
     assert "AlwaysEqual" in fails(check_config_roundtrip, AlwaysEqualConfig(2.0), {"factor": 2.0})
     check_keras_file_roundtrip(Scale(2.0), random_batch((2, 3)))
     fails(check_keras_file_roundtrip, ForgetfulConfig(2.0), random_batch((2, 3)))
+
+
+def test_model_file_roundtrip():
+    x = random_batch((4, 3))
+    model = keras.Sequential([keras.Input(shape=(3,)), RegisteredScale(2.0)])
+    assert type(check_model_file_roundtrip(model, x)) is keras.Sequential
+    unregistered = keras.Sequential([keras.Input(shape=(3,)), Scale(2.0)])
+    assert "register" in fails(check_model_file_roundtrip, unregistered, x)

@@ -8,4 +8,6 @@ from .values import check_close, check_differs, check_equal
 from .shapes import check_compute_output_shape, check_output_shape, random_batch
 from .weights import check_not_built, check_weights
 from .gradients import check_function_gradients, check_gradients
-from .serialization import check_config_roundtrip, check_keras_file_roundtrip
+from .serialization import (
+    check_config_roundtrip, check_keras_file_roundtrip, check_model_file_roundtrip, check_same_weights,
+)

@@ -37,7 +37,7 @@ PLAIN_TYPES = (type(None), bool, int, float, str)
 
 
 def plain(value, what):
-    """`value` rebuilt from Python's own types (None, numbers, strings, lists, tuples, dicts).
+    """`value` rebuilt from Python's own types (None, numbers, strings, lists, tuples, sets, dicts).
 
     Checks compare plain values only: `==` on a student's object runs that object's `__eq__`,
     and one that says "equal" to anything would pass every comparison.
@@ -46,9 +46,9 @@ def plain(value, what):
         return value
     if isinstance(value, np.generic) and value.ndim == 0:
         return value.item()
-    if type(value) in (list, tuple):
+    if type(value) in (list, tuple, set, frozenset):
         return type(value)(plain(item, what) for item in value)
     if type(value) is dict:
         return {plain(key, what): plain(item, what) for key, item in value.items()}
-    fail(what, "plain Python values (numbers, strings, None, tuples, lists, dicts)",
+    fail(what, "plain Python values (numbers, strings, None, tuples, lists, sets, dicts)",
          f"an object of type {type(value).__name__}")

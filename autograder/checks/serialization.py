@@ -1,4 +1,4 @@
-"""Serialization checks: get_config/from_config and a .keras save/load round trip."""
+"""Serialization checks: get_config/from_config and .keras save/load round trips of a layer or a model."""
 import os
 import tempfile
 
@@ -6,6 +6,7 @@ import keras
 import numpy as np
 
 from .report import describe_array, fail, passed, plain
+from .values import check_close
 
 BASE_CONFIG_KEYS = ("name", "trainable", "dtype")
 
@@ -47,16 +48,42 @@ def check_keras_file_roundtrip(layer, x):
     except Exception as error:
         fail("keras.models.load_model of a model holding the layer", "the model", f"{type(error).__name__}: {error}",
              "get_config() must return every __init__ argument")
-    if len(loaded.weights) != len(model.weights):
-        fail("number of weights after a .keras save and load", len(model.weights), len(loaded.weights),
-             "create every weight in build() so that loading finds it")
-    # Weights first: predicting again may update a stateful layer's non-trainable weights.
-    for original, reloaded in zip(model.weights, loaded.weights):
-        if not np.array_equal(original.numpy(), reloaded.numpy()):
-            fail(f"weight '{original.name}' after a .keras save and load",
-                 describe_array(original.numpy()), describe_array(reloaded.numpy()))
+    check_same_weights(model, loaded)  # first: predicting may update a stateful layer's non-trainable weights
     after = loaded.predict(x, verbose=0)
     if not np.allclose(before, after, rtol=1e-6, atol=1e-6):
         fail("predictions after a .keras save and load", describe_array(before), describe_array(after),
              "weights created outside build() or a missing config entry make the reloaded layer differ")
     passed(".keras save/load gives identical weights and predictions")
+
+
+def check_same_weights(model, loaded):
+    """The model loaded from a `.keras` file holds as many weights as `model`, with equal values."""
+    if len(loaded.weights) != len(model.weights):
+        fail("number of weights after a .keras save and load", len(model.weights), len(loaded.weights),
+             "create every weight in build() so that loading finds it")
+    for original, reloaded in zip(model.weights, loaded.weights):
+        if not np.array_equal(original.numpy(), reloaded.numpy()):
+            fail(f"weight '{original.path}' after a .keras save and load",
+                 describe_array(original.numpy()), describe_array(reloaded.numpy()))
+
+
+def check_model_file_roundtrip(model, x=None, rtol=1e-6, atol=1e-6):
+    """`model`, saved to a `.keras` file, loads back without custom_objects as the same class with equal weights
+    and, given inputs `x`, equal predictions. Returns the loaded model for further checks."""
+    path = os.path.join(tempfile.mkdtemp(), "model.keras")
+    model.save(path)
+    try:
+        loaded = keras.models.load_model(path)
+    except Exception as error:
+        fail("keras.models.load_model of the saved model, without custom_objects", f"a {type(model).__name__}",
+             f"{type(error).__name__}: {error}",
+             "register each custom class with @keras.saving.register_keras_serializable() and return every "
+             "__init__ argument from get_config()")
+    if type(loaded).__name__ != type(model).__name__:
+        fail("class of the reloaded model", type(model).__name__, type(loaded).__name__)
+    check_same_weights(model, loaded)
+    passed(f".keras save/load gives a {type(model).__name__} with the same {len(model.weights)} weights")
+    if x is not None:
+        check_close(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
+                    "predictions after a .keras save and load", rtol=rtol, atol=atol)
+    return loaded
