@@ -80,6 +80,13 @@ def in_shard(student, shard):
     return int(hashlib.sha256(student.encode()).hexdigest()[:8], 16) % count == index - 1
 
 
+def kernel_threads(workers, cores=None):
+    """CPU threads per kernel when `workers` kernels run at once: a share of the cores, or 0 (the
+    default, one per core) for a single worker, which has the machine to itself."""
+    cores = cores or os.cpu_count() or 1
+    return 0 if workers <= 1 else max(1, cores // workers)
+
+
 def _die_with_parent():
     """Runs in the worker before exec: if the batch process dies, the kernel's parent worker dies too."""
     PR_SET_PDEATHSIG = 1
@@ -113,6 +120,7 @@ class Batch:
         self.assignment_digest = folder_digest(SOLUTIONS / assignment)
         self._ids = {a: _grade_ids(SOLUTIONS / a) for a in assignments()}  # to tell a stray assignment's notebook
         self._rejected = {}
+        self.kernel_threads = 0  # run() shares the cores among the workers
 
     def run(self, source, workers=os.cpu_count(), force=False, shard=(1, 1), progress=True):
         """Grades what needs grading; returns (students graded now, unrecognised files)."""
@@ -129,6 +137,7 @@ class Batch:
         bar = Progress(len(todo)) if progress and todo else None
         self._rejected = {s.student: r for s in todo if isinstance(r := self.admit(s), intake.Rejected)}
         self._unstarted = len(todo) - len(self._rejected)
+        self.kernel_threads = kernel_threads(workers)
         self.start_spares(min(max(1, workers), self._unstarted))
         try:
             with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -156,7 +165,7 @@ class Batch:
     def _spawn_worker(self):
         command = [sys.executable, "-m", "autograder.worker", str(self.course.root), self.assignment,
                    "--cell-timeout", str(self.limits.cell_seconds), "--memory-bytes", str(self.limits.memory_bytes),
-                   "--kernel-seconds", str(self.limits.kernel_seconds)]
+                   "--kernel-seconds", str(self.limits.kernel_seconds), "--kernel-threads", str(self.kernel_threads)]
         command += ["--db", self.db_url] if self.db_url else []
         command += ["--show-hidden"] if self.show_hidden else []
         command += [] if self.sandboxed else ["--unsandboxed"]

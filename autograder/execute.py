@@ -39,6 +39,7 @@ class GuardedExecute(Execute):
     guard = Bool(True, help="restore and verify the grading environment around graded test cells").tag(config=True)
     memory_bytes = Integer(KernelLimits.memory_bytes, help="address-space cap of each kernel process").tag(config=True)
     kernel_seconds = Float(0, help="wall-clock life of the kernel; 0: unlimited").tag(config=True)
+    kernel_threads = Integer(0, help="CPU threads of the kernel's TensorFlow; 0: one per core").tag(config=True)
     output_bytes = Integer(2**20, help="output kept per cell; the rest is dropped").tag(config=True)
     checks_cell = Unicode("course_checks", help="grade id of the locked cell that defines the checks").tag(config=True)
     # The kernel imports TensorFlow before it answers (kernel_launch.py --preload): on a busy
@@ -50,7 +51,8 @@ class GuardedExecute(Execute):
             self.kernel_name = self.nb.metadata.get("kernelspec", {}).get("name") or "python3"
         self.km = CourseKernelManager(kernel_name=self.kernel_name, config=self.config)
         self.km.sandboxed, self.km.guard, self.km.output_bytes = self.sandboxed, self.guard, self.output_bytes
-        self.km.limits = KernelLimits(memory_bytes=self.memory_bytes, seconds=self.kernel_seconds)
+        self.km.limits = KernelLimits(memory_bytes=self.memory_bytes, seconds=self.kernel_seconds,
+                                     threads=self.kernel_threads)
         return self.km
 
     def preprocess(self, nb, resources=None, km=None):

@@ -25,11 +25,11 @@ class Course:
     `db_url` puts the gradebook elsewhere than `root`/gradebook.db (e.g. PostgreSQL);
     `show_hidden` keeps hidden tests and full tracebacks in the feedback. Student code runs in
     the sandbox of autograder/sandbox.py (SandboxUnavailable when there is none) unless
-    `sandboxed` is False; `memory_bytes` and `kernel_seconds` limit each kernel.
+    `sandboxed` is False; `memory_bytes`, `kernel_seconds` and `kernel_threads` limit each kernel.
     """
 
     def __init__(self, root, assignment, db_url=None, show_hidden=False, cell_timeout=None, sandboxed=True,
-                 memory_bytes=None, kernel_seconds=None):
+                 memory_bytes=None, kernel_seconds=None, kernel_threads=None):
         self.root, self.assignment, self.sandboxed, self.db_url = Path(root), assignment, sandboxed, db_url
         if sandboxed:
             sandbox.require()
@@ -39,6 +39,8 @@ class Course:
             overrides["GuardedExecute"]["memory_bytes"] = memory_bytes
         if kernel_seconds:
             overrides["GuardedExecute"]["kernel_seconds"] = kernel_seconds
+        if kernel_threads:
+            overrides["GuardedExecute"]["kernel_threads"] = kernel_threads
         if db_url:
             overrides["CourseDirectory"]["db_url"] = db_url
         if show_hidden:

@@ -79,6 +79,8 @@ class CourseKernelManager(AsyncKernelManager):
             self.transport, self.ip = "ipc", str(sockets / "k")
             self.connection_file = str(sockets / "kernel.json")
             self.cache_ports = False
+        else:  # the sandbox sets the kernel's whole environment; unsandboxed it inherits the grader's
+            kw["env"] = {**kw.get("env", os.environ), **self.limits.thread_environment()}
         self.kernel_spec.interrupt_mode = "message"  # a signal would hit bwrap, not the kernel; see module doc
         return await super()._async_pre_start_kernel(**kw)
 

@@ -48,6 +48,14 @@ class KernelLimits:
     open_files: int = 4096  # RLIMIT_NOFILE
     tmp_bytes: int = 512 * 2**20  # size of the private /tmp and /dev/shm (RAM-backed tmpfs)
     seconds: float = 0  # wall-clock life of the kernel (0: unlimited); enforced by autograder/kernel_manager.py
+    threads: int = 0  # CPU threads of TensorFlow's and OpenMP's pools (0: their default, one per core)
+
+    def thread_environment(self):
+        """Environment variables that size the kernel's thread pools: kernels graded side by side
+        each sized to the whole machine would spend their time switching between threads."""
+        if not self.threads:
+            return {}
+        return {name: str(self.threads) for name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")}
 
     def prlimit(self):
         """The limits as a prlimit command prefix, run after the switch to the kernel's uid: RLIMIT_NPROC
@@ -124,12 +132,15 @@ def command(inner, uid, workdir, sockets, extra_files, limits):
     argv += ["--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/dev/shm"]
     for tree in _outermost(python_trees):
         argv += _parents(tree) + ["--ro-bind", tree, tree]
+    for link in {sys.prefix, sys.exec_prefix} - set(python_trees):  # a virtual environment that is a symlink
+        if os.path.islink(link):
+            argv += _parents(link) + ["--symlink", os.path.realpath(link), link]
     for inside, outside in extra_files.items():
         argv += _parents(inside) + ["--ro-bind", str(outside), inside]
     for folder in (workdir, sockets):
         argv += _parents(str(folder)) + ["--bind", str(folder), str(folder)]
     argv += ["--chdir", str(workdir), "--clearenv"]
-    for name, value in _environment().items():
+    for name, value in {**_environment(), **limits.thread_environment()}.items():
         argv += ["--setenv", name, value]
     # Kept only long enough for setpriv to switch to `uid`; dropped before the kernel starts.
     argv += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"]

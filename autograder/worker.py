@@ -24,13 +24,15 @@ def main(argv=None):
     parser.add_argument("--cell-timeout", type=int)
     parser.add_argument("--memory-bytes", type=int, default=0, help="address-space cap of this worker and of the kernel")
     parser.add_argument("--kernel-seconds", type=float, default=0, help="wall-clock life of the kernel")
+    parser.add_argument("--kernel-threads", type=int, default=0, help="CPU threads of the kernel (0: one per core)")
     parser.add_argument("--unsandboxed", action="store_true", help="run the kernel without the sandbox")
     args = parser.parse_args(argv)
     if args.memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (args.memory_bytes, args.memory_bytes))
     course = Course(args.root, args.assignment, db_url=args.db, show_hidden=args.show_hidden,
                     cell_timeout=args.cell_timeout, sandboxed=not args.unsandboxed,
-                    memory_bytes=args.memory_bytes, kernel_seconds=args.kernel_seconds)
+                    memory_bytes=args.memory_bytes, kernel_seconds=args.kernel_seconds,
+                    kernel_threads=args.kernel_threads)
     student = sys.stdin.readline().strip()
     if not student:
         return  # the batch ended before this spare worker was needed

@@ -12,6 +12,7 @@ import nbformat
 import pytest
 
 from autograder.__main__ import grade_batch
+from autograder.batch import kernel_threads
 from autograder.course import REPO, assignments
 from autograder.demo import write_samples
 from autograder.submissions import solved
@@ -20,6 +21,11 @@ from autograder.submissions import solved
 def read_grades(out):
     with open(out / "grades.csv") as handle:
         return {row["student"]: (row["status"], float(row["total"])) for row in csv.DictReader(handle)}
+
+
+@pytest.mark.parametrize("workers, cores, threads", [(1, 2, 0), (2, 2, 1), (3, 2, 1), (2, 16, 8), (4, 16, 4)])
+def test_kernels_graded_side_by_side_share_the_cores(workers, cores, threads):
+    assert kernel_threads(workers, cores) == threads
 
 
 @pytest.mark.parametrize("assignment", [pytest.param(a, marks=pytest.mark.xdist_group(a)) for a in assignments()])

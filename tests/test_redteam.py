@@ -99,8 +99,17 @@ def read_rows(out):
         return {row["student"]: row for row in csv.DictReader(handle)}
 
 
-def sandbox_processes(uid):
-    return [p.pid for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real == uid]
+def processes_in_namespace(pid_namespace):
+    """Pids of the processes in a PID namespace (as /proc/<pid>/ns/pid names it). Not by uid alone:
+    once a kernel's uid is released, a kernel graded in parallel may lease it again."""
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if os.readlink(f"/proc/{process.pid}/ns/pid") == pid_namespace:
+                found.append(process.pid)
+        except OSError:  # the process has gone
+            continue
+    return found
 
 
 def context(root, out, listener):
@@ -248,12 +257,14 @@ def test_gradebook_holds_exactly_the_reported_grades(red_team):
 
 
 def test_no_sandboxed_process_outlives_the_batch(red_team):
-    uid = int(re.search(r"uid=(\d+)", graded_output(red_team["out"], "r_fork_bomb")).group(1))
-    assert uid in sandbox.UID_RANGE
+    shown = graded_output(red_team["out"], "r_fork_bomb")
+    assert int(re.search(r"uid=(\d+)", shown).group(1)) in sandbox.UID_RANGE
+    pid_namespace = re.search(r"pid_namespace=(pid:\[\d+\])", shown).group(1)
+    assert pid_namespace != os.readlink("/proc/self/ns/pid")
     deadline = time.monotonic() + 10
-    while sandbox_processes(uid) and time.monotonic() < deadline:
+    while processes_in_namespace(pid_namespace) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert sandbox_processes(uid) == []
+    assert processes_in_namespace(pid_namespace) == []
 
 
 def test_print_figures(red_team):
@@ -299,7 +310,8 @@ attempt("write outside", lambda: open(sys.argv[2], "w").write("pwned"))
 attempt("connect", lambda: socket.create_connection(("127.0.0.1", int(sys.argv[3])), timeout=3).close())
 status = open("/proc/self/status").read()
 print("uid", os.getuid(), "| capabilities", status.split("CapEff:")[1].split()[0],
-      "| processes seen", sum(name.isdigit() for name in os.listdir("/proc")))
+      "| processes seen", sum(name.isdigit() for name in os.listdir("/proc")),
+      "| threads", os.environ.get("TF_NUM_INTRAOP_THREADS"))
 children = 0
 try:
     while len(sys.argv) > 4 and children < 5000:  # the control, outside the sandbox, does not fork
@@ -330,7 +342,7 @@ def test_sandbox_blocks_what_an_unsandboxed_process_may_do(tmp_path):
             folder.mkdir()
             os.chown(folder, lease.uid, lease.uid)
         command = sandbox.command([sys.executable, "/opt/probe.py", *args, "fork"], lease.uid, workdir, sockets,
-                                  {"/opt/probe.py": root / "probe.py"}, sandbox.KernelLimits(processes=64))
+                                  {"/opt/probe.py": root / "probe.py"}, sandbox.KernelLimits(processes=64, threads=1))
         inside = subprocess.run(command, capture_output=True, text=True, timeout=120).stdout
         outside = subprocess.run([sys.executable, str(root / "probe.py"), *args], capture_output=True, text=True,
                                  timeout=120).stdout
@@ -343,6 +355,7 @@ def test_sandbox_blocks_what_an_unsandboxed_process_may_do(tmp_path):
         assert f"{what}: blocked" in inside, inside
     assert f"uid {lease.uid} | capabilities 0000000000000000" in inside, inside
     assert int(inside.split("processes seen ")[1].split()[0]) <= 3, inside  # its own PID namespace
+    assert "| threads 1" in inside and "| threads None" in outside, (inside, outside)
     assert "forks stopped at" in inside, inside
 
 
@@ -354,3 +367,25 @@ def test_grading_stops_without_a_sandbox_unless_asked(monkeypatch, tmp_path):
         cli.main(["grade", ASSIGNMENT, str(tmp_path), "--out", str(tmp_path / "out")])
     assert "bwrap" in str(stopped.value) and "--unsandboxed" in str(stopped.value)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_virtual_environment_behind_a_symlink_runs_in_the_sandbox(monkeypatch):
+    sandbox.require()
+    root = Path(tempfile.mkdtemp(prefix="redteam-venv-"))
+    try:
+        link = root / "venv"
+        link.symlink_to(os.path.realpath(sys.prefix))
+        monkeypatch.setattr(sys, "prefix", str(link))
+        monkeypatch.setattr(sys, "exec_prefix", str(link))
+        lease = sandbox.UidLease()
+        workdir, sockets = root / "work", root / "sockets"
+        for folder in (workdir, sockets):
+            folder.mkdir()
+            os.chown(folder, lease.uid, lease.uid)
+        command = sandbox.command([str(link / "bin" / Path(sys.executable).name), "-c", "import sys; print(sys.prefix)"],
+                                  lease.uid, workdir, sockets, {}, sandbox.KernelLimits())
+        ran = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        lease.release()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    assert ran.stdout.strip() == str(link), ran.stderr

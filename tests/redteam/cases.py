@@ -129,7 +129,7 @@ hog()
 
 FORK_BOMB = '''
 import os, time
-print(f"uid={os.getuid()}")
+print(f"uid={os.getuid()} pid_namespace={os.readlink('/proc/self/ns/pid')}")
 forks = 0
 try:
     while True:
