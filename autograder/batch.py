@@ -118,7 +118,9 @@ class Batch:
         self.state = State(self.out / "state.json")
         self.parts = self.course.parts()
         self.assignment_digest = folder_digest(SOLUTIONS / assignment)
-        self._ids = {a: _grade_ids(SOLUTIONS / a) for a in assignments()}  # to tell a stray assignment's notebook
+        self._own_ids = _grade_ids(SOLUTIONS / assignment)
+        # to tell a notebook of another assignment, submitted by mistake
+        self._other_ids = {a: _grade_ids(SOLUTIONS / a) for a in assignments() if a != assignment}
         self._rejected = {}
         self.kernel_threads = 0  # run() shares the cores among the workers
 
@@ -174,11 +176,10 @@ class Batch:
 
     def admit(self, submission):
         """{notebook name: notebook} ready to grade, with the repairs made, or intake.Rejected."""
-        others = {a: ids for a, ids in self._ids.items() if a != self.assignment}
         notebooks, repairs = {}, []
         try:
             for name, path in submission.files.items():
-                notebook = intake.read(Path(path), self.assignment, self._ids[self.assignment], others)
+                notebook = intake.read(Path(path), self.assignment, self._own_ids, self._other_ids)
                 notebooks[name], changes = structure.repair(notebook, self.course.released_notebook(name))
                 repairs += [f"{name}: {change}" if len(submission.files) > 1 else change for change in changes]
         except intake.Rejected as rejected:
