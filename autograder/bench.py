@@ -54,12 +54,12 @@ def _execute_plainly(notebook):
     return time.monotonic() - started
 
 
-def _grade_one(assignment, name, notebook, root, sandboxed):
+def _grade_one(assignment, name, notebook, root, out, sandboxed):
     """(seconds, peak bytes) of grading one submission with a worker already started, as in a batch."""
     single = root / "single"
     single.mkdir(exist_ok=True)
     nbformat.write(notebook, single / "s0.ipynb")
-    batch = Batch(assignment, root / f"out-single-{'sandboxed' if sandboxed else 'unsandboxed'}", sandboxed=sandboxed)
+    batch = Batch(assignment, root / out, sandboxed=sandboxed)
     batch.course.generate()
     [submission] = collect(single, assignment, [name]).submissions
     batch._unstarted = 1
@@ -83,8 +83,14 @@ def run(assignment="01_custom_layers", copies=8, workers=os.cpu_count(), sandbox
 
     _execute_plainly(nbformat.from_dict(notebook))  # warm the disk cache for TensorFlow's libraries
     plain = min(_execute_plainly(nbformat.from_dict(notebook)) for _ in range(2))
-    graded, peak = _grade_one(assignment, name, notebook, root, sandboxed)
-    unsandboxed = _grade_one(assignment, name, notebook, root, False)[0] if sandboxed else None
+    # Sandboxed and unsandboxed alternate, best of two each: the first grading in a run tends to be slower.
+    seconds, peak = {True: [], False: []}, 0
+    for trial, mode in enumerate([sandboxed, False] * 2 if sandboxed else [False] * 2):
+        took, used = _grade_one(assignment, name, notebook, root, f"out-single-{trial}", mode)
+        seconds[mode].append(took)
+        peak = max(peak, used)
+    graded = min(seconds[sandboxed])
+    unsandboxed = min(seconds[False]) if sandboxed else None
 
     many = root / "many"
     many.mkdir()
