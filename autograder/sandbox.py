@@ -132,7 +132,7 @@ def command(inner, uid, workdir, sockets, extra_files, limits):
     argv += ["--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/dev/shm"]
     for tree in _outermost(python_trees):
         argv += _parents(tree) + ["--ro-bind", tree, tree]
-    for link in {sys.prefix, sys.exec_prefix} - set(python_trees):  # a virtual environment that is a symlink
+    for link in {sys.prefix, sys.exec_prefix}:  # a virtual environment may be a symlink to its tree
         if os.path.islink(link):
             argv += _parents(link) + ["--symlink", os.path.realpath(link), link]
     for inside, outside in extra_files.items():

@@ -327,6 +327,20 @@ else:
 '''
 
 
+def run_sandboxed(root, inner, extra_files, limits):
+    """(finished process, its uid) of `inner` run in the sandbox, without a kernel, working in `root`/work."""
+    lease = sandbox.UidLease()
+    try:
+        workdir, sockets = root / "work", root / "sockets"
+        for folder in (workdir, sockets):
+            folder.mkdir()
+            os.chown(folder, lease.uid, lease.uid)
+        command = sandbox.command(inner, lease.uid, workdir, sockets, extra_files, limits)
+        return subprocess.run(command, capture_output=True, text=True, timeout=120), lease.uid
+    finally:
+        lease.release()
+
+
 def test_sandbox_blocks_what_an_unsandboxed_process_may_do(tmp_path):
     """The sandbox itself, without a kernel, against the same probe run outside it (the control)."""
     sandbox.require()
@@ -336,24 +350,18 @@ def test_sandbox_blocks_what_an_unsandboxed_process_may_do(tmp_path):
         (root / "probe.py").write_text(PROBE)
         listener = Listener()
         args = [str(REPO / "solutions" / ASSIGNMENT / f"{NAME}.ipynb"), str(root / "pwned.txt"), str(listener.port)]
-        lease = sandbox.UidLease()
-        workdir, sockets = root / "work", root / "sockets"
-        for folder in (workdir, sockets):
-            folder.mkdir()
-            os.chown(folder, lease.uid, lease.uid)
-        command = sandbox.command([sys.executable, "/opt/probe.py", *args, "fork"], lease.uid, workdir, sockets,
-                                  {"/opt/probe.py": root / "probe.py"}, sandbox.KernelLimits(processes=64, threads=1))
-        inside = subprocess.run(command, capture_output=True, text=True, timeout=120).stdout
+        ran, uid = run_sandboxed(root, [sys.executable, "/opt/probe.py", *args, "fork"],
+                                 {"/opt/probe.py": root / "probe.py"}, sandbox.KernelLimits(processes=64, threads=1))
+        inside = ran.stdout
         outside = subprocess.run([sys.executable, str(root / "probe.py"), *args], capture_output=True, text=True,
                                  timeout=120).stdout
-        lease.release()
         listener.close()
     finally:
         shutil.rmtree(root, ignore_errors=True)
     for what in ("read solutions", "write outside", "connect"):
         assert f"{what}: ALLOWED" in outside, outside  # the control: these are possible on this machine
         assert f"{what}: blocked" in inside, inside
-    assert f"uid {lease.uid} | capabilities 0000000000000000" in inside, inside
+    assert f"uid {uid} | capabilities 0000000000000000" in inside, inside
     assert int(inside.split("processes seen ")[1].split()[0]) <= 3, inside  # its own PID namespace
     assert "| threads 1" in inside and "| threads None" in outside, (inside, outside)
     assert "forks stopped at" in inside, inside
@@ -377,15 +385,8 @@ def test_a_virtual_environment_behind_a_symlink_runs_in_the_sandbox(monkeypatch)
         link.symlink_to(os.path.realpath(sys.prefix))
         monkeypatch.setattr(sys, "prefix", str(link))
         monkeypatch.setattr(sys, "exec_prefix", str(link))
-        lease = sandbox.UidLease()
-        workdir, sockets = root / "work", root / "sockets"
-        for folder in (workdir, sockets):
-            folder.mkdir()
-            os.chown(folder, lease.uid, lease.uid)
-        command = sandbox.command([str(link / "bin" / Path(sys.executable).name), "-c", "import sys; print(sys.prefix)"],
-                                  lease.uid, workdir, sockets, {}, sandbox.KernelLimits())
-        ran = subprocess.run(command, capture_output=True, text=True, timeout=120)
-        lease.release()
+        ran, _ = run_sandboxed(root, [str(link / "bin" / Path(sys.executable).name), "-c", "import sys; print(sys.prefix)"],
+                               {}, sandbox.KernelLimits())
     finally:
         shutil.rmtree(root, ignore_errors=True)
     assert ran.stdout.strip() == str(link), ran.stderr
