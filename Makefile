@@ -5,15 +5,16 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 JOBS ?= 2
 
-.PHONY: venv book test test-grading test-notebooks exercises check-exercises grade grade-demo bench system-deps clean
+.PHONY: venv book test test-quick exercises check-exercises grade grade-demo bench system-deps clean
 
 venv: $(INSTALLED)
 
-$(INSTALLED): requirements.txt constraints.txt
+$(INSTALLED): requirements.txt constraints.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required; set PYTHON=/path/to/python3.11")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .  # the autograder package, `grade-course`
 	touch $@
 
 # Strict: a warning, including an error in any cell not tagged raises-exception, fails the build.
@@ -21,17 +22,18 @@ book: venv
 	$(BIN)/jupyter-book build --warningiserror --keep-going .
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
-# Every test: the strict book build, exercises/ in sync, notebooks executed by nbval, grading end to end.
-test: book check-exercises test-notebooks test-grading
+# Every test, once each: the strict book build executes the chapters; tests/ grades the exercises with
+# the real nbgrader (which runs every solution), checks exercises/ against the release, and drives the
+# built book in a browser.
+test: book system-deps browser-deps
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup tests
+
+# The tier without kernels or a browser: checks, layout, release, collect, intake, structure, report.
+test-quick: venv
+	$(BIN)/python -m pytest -n $(JOBS) -m "not kernels" --ignore=tests/browser tests
 
 check-exercises: venv
 	$(BIN)/python -m autograder check
-
-test-notebooks: venv
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax book solutions
-
-test-grading: venv system-deps browser-deps
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup tests
 
 # The PostgreSQL gradebook tests start a real server: Debian's postgresql package.
 # Grading runs student code in a bubblewrap sandbox (autograder/sandbox.py): Debian's bubblewrap.

@@ -4,7 +4,7 @@ import zipfile
 import nbformat
 import pytest
 
-from autograder.collect import collect
+from autograder.grading.collect import collect
 
 NOTEBOOK = nbformat.writes(nbformat.v4.new_notebook())
 

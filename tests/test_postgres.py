@@ -14,12 +14,11 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.__main__ import grade_batch
-from autograder.course import REPO
-from autograder.demo import write_samples
+from autograder.authoring.samples import write_demo
+from autograder.grading.batch import grade_batch
 
 ASSIGNMENT = "01_custom_layers"
-pytestmark = pytest.mark.xdist_group("postgres")
+pytestmark = [pytest.mark.kernels, pytest.mark.xdist_group("postgres")]
 
 
 def postgres_bin(name):
@@ -54,13 +53,13 @@ def csv_rows(out):
 
 def test_postgres_grades_equal_sqlite_and_shards_share_one_gradebook(postgres_url, tmp_path):
     submissions = tmp_path / "submissions"
-    write_samples(ASSIGNMENT, submissions)
+    write_demo(ASSIGNMENT, submissions)
     grade_batch(ASSIGNMENT, submissions, tmp_path / "sqlite", workers=2)
 
     # Two "machines": concurrent runs over disjoint shards, each with 2 workers, into one gradebook.
     runs = [subprocess.Popen([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, str(submissions),
                               "--out", str(tmp_path / f"shard{i}"), "--workers", "2", "--db", postgres_url,
-                              "--shard", f"{i}/2"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                              "--shard", f"{i}/2"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             for i in (1, 2)]
     for run in runs:
         output, _ = run.communicate(timeout=900)

@@ -7,7 +7,6 @@ grading folders changes, nothing connects to a server of the grading machine, an
 of a sandboxed kernel outlives the batch. A second, smaller batch grades the reaching-out cases
 without the sandbox and shows they do succeed there: the checks above can fail.
 """
-import csv
 import hashlib
 import os
 import re
@@ -26,16 +25,17 @@ import psutil
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder import sandbox
-from autograder.__main__ import grade_batch
-from autograder.batch import Limits
-from autograder.course import REPO
+from autograder.grading.batch import Batch, grade_batch
+from autograder.kernel import sandbox
+from autograder.limits import Limits
+from autograder.repo import REPO
+from helpers import grade_rows
 from redteam.cases import CASES, PARTS
 from redteam.notebooks import ASSIGNMENT, NAME
 
-pytestmark = pytest.mark.xdist_group("redteam")
+pytestmark = [pytest.mark.kernels, pytest.mark.xdist_group("redteam")]
 # Small limits keep the suite short on 2 cores; still roomy for a correct cell under load.
-LIMITS = Limits(cell_seconds=20, submission_seconds=300, memory_bytes=4 * 2**30)
+LIMITS = Limits(cell_seconds=20, submission_seconds=300, memory_gb=4)
 
 
 class Listener:
@@ -92,11 +92,6 @@ def graded_output(out, student):
             texts += [output.get("text", ""), output.get("evalue", ""), *output.get("traceback", []),
                       *map(str, output.get("data", {}).values())]
     return "\n".join(texts)
-
-
-def read_rows(out):
-    with open(out / "grades.csv") as handle:
-        return {row["student"]: row for row in csv.DictReader(handle)}
 
 
 def processes_in_namespace(pid_namespace):
@@ -159,8 +154,7 @@ def world_open(root):
 def red_team():
     sandbox.require()
     root, out, submissions, listener = workspace("redteam-", CASES)
-    from autograder.batch import Batch  # the course folder exists before the run, open to all
-    Batch(ASSIGNMENT, out, limits=LIMITS).course.generate()
+    Batch(ASSIGNMENT, out, limits=LIMITS).course.generate()  # the course folder exists before the run, open to all
     world_open(root)
     watched = [REPO / "solutions", REPO / "exercises", REPO / "autograder", submissions, root / "canary",
                out / "course" / "solutions", out / "course" / "exercises"]
@@ -169,7 +163,7 @@ def red_team():
     students = grade_batch(ASSIGNMENT, submissions, out, workers=2, limits=LIMITS)
     seconds = time.monotonic() - started
     listener.close()
-    yield {"root": root, "out": out, "students": students, "rows": read_rows(out), "before": before,
+    yield {"root": root, "out": out, "students": students, "rows": grade_rows(out), "before": before,
            "after": tree_digest(*watched), "connections": listener.connections, "seconds": seconds}
     shutil.rmtree(root, ignore_errors=True)
 
@@ -267,34 +261,50 @@ def test_no_sandboxed_process_outlives_the_batch(red_team):
     assert processes_in_namespace(pid_namespace) == []
 
 
-def test_print_figures(red_team):
-    """Not a check: the figures for the README (run with -s to see them)."""
+def test_readme_counts_the_cases_of_each_category():
+    readme = " ".join((REPO / "README.md").read_text().split())
+    hostile = [case for case in CASES if case.category != "control"]
+    assert f"{len(hostile)} hostile or broken submissions" in readme
     categories = {}
-    for case in CASES:
-        categories.setdefault(case.category, []).append(case.student)
-    print(f"\nred team: {len(CASES)} submissions graded in one batch in {red_team['seconds']:.0f} s (2 workers)")
-    for category, students in categories.items():
-        print(f"  {category}: {len(students)}")
+    for case in hostile:
+        categories[case.category] = categories.get(case.category, 0) + 1
+    for category, count in categories.items():
+        assert f"{category} ({count}" in readme, f"README: the red-team count of '{category}' should be {count}"
 
 
 @pytest.fixture(scope="module")
 def unsandboxed_control():
     """The reaching-out cases graded without the sandbox: what the sandbox is there to stop."""
-    root, out, submissions, listener = workspace(
-        "redteam-control-", [c for c in CASES if c.student in ("honest", "o_read_solutions", "o_network")])
+    root, out, submissions, listener = workspace("redteam-control-", REACHING_OUT)
     grade_batch(ASSIGNMENT, submissions, out, workers=2, limits=LIMITS, sandboxed=False)
     listener.close()
-    yield {"out": out, "rows": read_rows(out), "connections": listener.connections}
+    yield {"out": out, "rows": grade_rows(out), "connections": listener.connections}
     shutil.rmtree(root, ignore_errors=True)
 
 
-def test_without_the_sandbox_the_attacks_succeed(unsandboxed_control):
-    rows, out = unsandboxed_control["rows"], unsandboxed_control["out"]
-    assert float(rows["o_read_solutions"]["total"]) == 20.0  # the solutions were read and used
-    assert "READ-OK" in graded_output(out, "o_read_solutions")
-    assert "CONNECTED" in graded_output(out, "o_network") and unsandboxed_control["connections"]
-    report = (out / "report.html").read_text()
-    assert "UNSANDBOXED" in report
+# What each reaching-out case prints when its attack succeeds: without the sandbox, it must.
+SUCCEEDS_UNSANDBOXED = {
+    "o_read_solutions": "READ-OK", "o_read_hidden_tests": "HIDDEN-TESTS-FOUND", "o_write_gradebook": "GRADEBOOK-WRITE-OK",
+    "o_write_other_student": "WRITE-OK", "o_network": "CONNECTED",
+    # not the sandbox's job: the script reaches the graded notebook, and only the feedback's sanitizing removes it
+    "o_feedback_script": "window.PWNED = 1",
+}
+REACHING_OUT = [c for c in CASES if c.category == "reaching out"]
+
+
+def test_the_control_covers_every_reaching_out_case():
+    assert sorted(SUCCEEDS_UNSANDBOXED) == sorted(c.student for c in REACHING_OUT)
+
+
+@pytest.mark.parametrize("student", sorted(SUCCEEDS_UNSANDBOXED))
+def test_without_the_sandbox_the_attack_succeeds(unsandboxed_control, student):
+    out = unsandboxed_control["out"]
+    assert SUCCEEDS_UNSANDBOXED[student] in graded_output(out, student)
+    if student == "o_read_solutions":
+        assert float(unsandboxed_control["rows"][student]["total"]) == 20.0  # the solutions were read and used
+    if student == "o_network":
+        assert unsandboxed_control["connections"]
+    assert "UNSANDBOXED" in (out / "report.html").read_text()
 
 
 PROBE = r'''
@@ -351,7 +361,7 @@ def test_sandbox_blocks_what_an_unsandboxed_process_may_do(tmp_path):
         listener = Listener()
         args = [str(REPO / "solutions" / ASSIGNMENT / f"{NAME}.ipynb"), str(root / "pwned.txt"), str(listener.port)]
         ran, uid = run_sandboxed(root, [sys.executable, "/opt/probe.py", *args, "fork"],
-                                 {"/opt/probe.py": root / "probe.py"}, sandbox.KernelLimits(processes=64, threads=1))
+                                 {"/opt/probe.py": root / "probe.py"}, Limits(processes=64, threads=1))
         inside = ran.stdout
         outside = subprocess.run([sys.executable, str(root / "probe.py"), *args], capture_output=True, text=True,
                                  timeout=120).stdout
@@ -386,7 +396,7 @@ def test_a_virtual_environment_behind_a_symlink_runs_in_the_sandbox(monkeypatch)
         monkeypatch.setattr(sys, "prefix", str(link))
         monkeypatch.setattr(sys, "exec_prefix", str(link))
         ran, _ = run_sandboxed(root, [str(link / "bin" / Path(sys.executable).name), "-c", "import sys; print(sys.prefix)"],
-                               {}, sandbox.KernelLimits())
+                               {}, Limits())
     finally:
         shutil.rmtree(root, ignore_errors=True)
     assert ran.stdout.strip() == str(link), ran.stderr

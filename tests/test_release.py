@@ -1,9 +1,10 @@
-"""The committed notebooks are what they should be: clean, with nbgrader metadata, and in sync."""
+"""The committed notebooks are what they should be: clean, with nbgrader metadata, and exercises/ in sync."""
 import nbformat
 import pytest
 
-from autograder import badges, inline, release
-from autograder.course import EXERCISES, REPO, SOLUTIONS, assignments
+from autograder import cells
+from autograder.authoring import badges, inline, release
+from autograder.repo import EXERCISES, REPO, SOLUTIONS, assignments
 
 NOTEBOOKS = sorted(REPO.glob("book/*.ipynb")) + sorted(SOLUTIONS.glob("*/*.ipynb")) + sorted(EXERCISES.glob("*/*.ipynb"))
 
@@ -19,33 +20,35 @@ def test_notebook_is_committed_without_outputs(path):
 @pytest.mark.parametrize("assignment", assignments())
 def test_solution_has_graded_parts_with_hidden_tests(assignment):
     [path] = sorted((SOLUTIONS / assignment).glob("*.ipynb"))
-    cells = nbformat.read(path, as_version=4).cells
-    meta = [c.metadata.get("nbgrader", {}) for c in cells]
-    graded = [c for c, m in zip(cells, meta) if m.get("grade")]
-    assert len(graded) >= 4, "an exercise has at least four graded parts"
-    assert all(m.get("locked") and m.get("points", 0) > 0 for m in meta if m.get("grade"))
-    assert all("### BEGIN HIDDEN TESTS" in c.source for c in graded), "every graded part has hidden tests"
-    assert sum(1 for m in meta if m.get("solution")) >= 4
-    assert [m.get("grade_id") for m in meta if m.get("locked") and not m.get("grade")][:2] == ["setup", inline.CHECKS_CELL_ID]
+    notebook = nbformat.read(path, as_version=4).cells
+    tests = [c for c in notebook if cells.is_test(c)]
+    assert len(tests) >= 4, "an exercise has at least four graded parts"
+    assert all(cells.is_locked(c) and cells.points(c) > 0 for c in tests)
+    assert all("### BEGIN HIDDEN TESTS" in c.source for c in tests), "every graded part has hidden tests"
+    assert sum(1 for c in notebook if cells.is_solution(c)) >= 4
+    locked = [cells.grade_id(c) for c in notebook if cells.is_locked(c) and not cells.is_test(c)]
+    assert locked[:2] == [cells.SETUP_CELL_ID, cells.CHECKS_CELL_ID]
 
 
-def test_checks_cells_match_the_checks_library():
-    assert inline.stale_notebooks() == [], "run `make exercises`"
+@pytest.mark.parametrize("path", sorted(SOLUTIONS.glob("*/*.ipynb")), ids=lambda p: p.parent.name)
+def test_solutions_hold_no_generated_code(path):
+    notebook = nbformat.read(path, as_version=4)
+    assert inline.checks_cell(notebook, path).source == inline.SOLUTION_CHECKS_CELL
+    assert badges.BADGE_IMAGE not in notebook.cells[0].source
 
 
-def test_colab_badges_open_the_exercises_of_the_configured_repository(monkeypatch):
-    assert badges.stale_notebooks() == [], "run `make exercises`"
-    for path in sorted(EXERCISES.glob("*/*.ipynb")):
-        first = nbformat.read(path, as_version=4).cells[0].source
-        assert f"/blob/main/exercises/{path.parent.name}/{path.name})" in first, first
-    # A fork changes repository.url: every badge is then stale until `make exercises` rewrites it.
-    monkeypatch.setattr(badges, "repository", lambda: {"url": "https://github.com/someone/fork", "branch": "dev"})
-    assert badges.stale_notebooks() == sorted(SOLUTIONS.glob("*/*.ipynb"))
+def test_release_inlines_the_checks_and_a_badge_for_the_configured_repository(monkeypatch):
     path = sorted(SOLUTIONS.glob("*/*.ipynb"))[0]
-    assert f"github/someone/fork/blob/dev/exercises/{path.parent.name}/{path.name})" in badges.badge(path)
+    released = inline.released_source(path)
+    assert inline.checks_cell(released).source == inline.checks_source()
+    assert f"/blob/main/exercises/{path.parent.name}/{path.name})" in released.cells[0].source
+    # A fork changes repository.url: the badge follows.
+    monkeypatch.setattr(badges, "repository", lambda: {"url": "https://github.com/someone/fork", "branch": "dev"})
+    fork = inline.released_source(path).cells[0].source
+    assert f"colab.research.google.com/github/someone/fork/blob/dev/exercises/{path.parent.name}/{path.name})" in fork
 
 
-def test_exercises_are_what_nbgrader_generates():
+def test_exercises_are_what_the_release_writes():
     assert release.out_of_sync() == [], "run `make exercises`"
 
 
@@ -54,5 +57,4 @@ def test_checks_cell_runs_standalone():
     namespace = {}
     exec(compile(inline.checks_source(), "course_checks", "exec"), namespace)
     import autograder.checks as checks
-    public = {name for name in dir(checks) if name.startswith("check_")}
-    assert public <= set(namespace), f"missing from the inlined cell: {sorted(public - set(namespace))}"
+    assert checks.__all__ and set(checks.__all__) <= set(namespace), sorted(set(checks.__all__) - set(namespace))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import nbformat
 
-from autograder.submissions import solved
+from autograder.authoring.samples import solved
 
 from .notebooks import (PARTS, append, correct, edited, index, prepend, stub, text, with_bug_in, with_cell_after,
                         without)

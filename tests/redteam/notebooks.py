@@ -3,7 +3,9 @@ import copy
 
 import nbformat
 
-from autograder.submissions import grade_id, planted_bugs, released, solved, with_bug
+from autograder.authoring.samples import released, solved
+from autograder.cells import grade_id
+from helpers import planted_bugs, with_bug
 
 ASSIGNMENT = "01_custom_layers"
 NAME = "custom_layers_exercise"

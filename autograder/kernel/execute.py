@@ -2,7 +2,7 @@
 
 Around nbclient's cell-by-cell execution this adds:
 
-- the kernel comes from autograder.kernel_manager (sandbox, limits, guard; see there);
+- the kernel comes from manager.py (sandbox, limits, guard; see there);
 - before each graded test cell, the guard in the kernel restores the libraries, the kernel's hooks
   and the course checks to their pristine state; after it, the guard says whether the test's run
   changed them again, and if so (or if the guard gives no valid answer) the test cell gets an
@@ -13,7 +13,7 @@ Around nbclient's cell-by-cell execution this adds:
   cell's time limit ends the run: the cell gets an error saying what happened and the cells
   after it are marked as not run, so the cells that finished keep their points instead of
   nbgrader failing the whole submission;
-- each of these is recorded in autograder.incidents.LOG for the submission's status.
+- each of these is recorded in autograder.grading.incidents.LOG for the submission's status.
 """
 import ast
 import json
@@ -23,26 +23,23 @@ from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Float, Integer, Unicode
+from traitlets import Bool, Dict, Integer
 
-from .incidents import LOG
-from .kernel_guard import GUARD_MODULE
-from .kernel_manager import MAX_MESSAGE_BYTES, CourseKernelManager
-from .sandbox import KernelLimits
+from ..cells import CHECKS_CELL_ID, grade_id, is_test
+from ..grading.incidents import LOG
+from ..limits import Limits
+from .inside.guard import GUARD_MODULE
+from .manager import MAX_MESSAGE_BYTES, CourseKernelManager
 
 MEMORY_ERRORS = {"MemoryError", "_ArrayMemoryError", "ResourceExhaustedError"}
 ERROR_TEXT_LIMIT = 4000  # characters kept of an error's message and of each traceback line
 
 
 class GuardedExecute(Execute):
-    sandboxed = Bool(True, help="run the kernel in the bubblewrap sandbox (autograder/sandbox.py)").tag(config=True)
+    sandboxed = Bool(True, help="run the kernel in the bubblewrap sandbox (sandbox.py)").tag(config=True)
     guard = Bool(True, help="restore and verify the grading environment around graded test cells").tag(config=True)
-    memory_bytes = Integer(KernelLimits.memory_bytes, help="address-space cap of each kernel process").tag(config=True)
-    kernel_seconds = Float(0, help="wall-clock life of the kernel; 0: unlimited").tag(config=True)
-    kernel_threads = Integer(0, help="CPU threads of the kernel's TensorFlow; 0: one per core").tag(config=True)
-    output_bytes = Integer(2**20, help="output kept per cell; the rest is dropped").tag(config=True)
-    checks_cell = Unicode("course_checks", help="grade id of the locked cell that defines the checks").tag(config=True)
-    # The kernel imports TensorFlow before it answers (kernel_launch.py --preload): on a busy
+    limits = Dict(help="autograder.limits.Limits as a dict (the cell time limit is Execute.timeout)").tag(config=True)
+    # The kernel imports TensorFlow before it answers (inside/launch.py --preload): on a busy
     # machine that takes more than nbclient's default of 60 s.
     startup_timeout = Integer(300, help="seconds for the kernel to start and answer").tag(config=True)
 
@@ -50,26 +47,27 @@ class GuardedExecute(Execute):
         if not self.kernel_name:
             self.kernel_name = self.nb.metadata.get("kernelspec", {}).get("name") or "python3"
         self.km = CourseKernelManager(kernel_name=self.kernel_name, config=self.config)
-        self.km.sandboxed, self.km.guard, self.km.output_bytes = self.sandboxed, self.guard, self.output_bytes
-        self.km.limits = KernelLimits(memory_bytes=self.memory_bytes, seconds=self.kernel_seconds,
-                                     threads=self.kernel_threads)
+        self.km.sandboxed, self.km.guard, self.km.limits = self.sandboxed, self.guard, self._limits()
         return self.km
+
+    def _limits(self):
+        return Limits.from_dict(self.limits)
 
     def preprocess(self, nb, resources=None, km=None):
         self._gone = None  # why the kernel is gone, once it is
         self._out_of_memory = False
         self._output_sizes, self._truncated = {}, set()
-        self._checks_source = "\n".join(c.source for c in nb.cells if _grade_id(c) == self.checks_cell)
+        self._checks_source = "\n".join(c.source for c in nb.cells if grade_id(c) == CHECKS_CELL_ID)
         return super().preprocess(nb, resources, km)
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         if cell.cell_type != "code" or not cell.source.strip():
             return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
-        where = _grade_id(cell) or f"cell {cell_index + 1}"
+        where = grade_id(cell) or f"cell {cell_index + 1}"
         if self._gone:
             cell.outputs = [_error("NotRun", f"not run: {self._gone}")]
             return cell
-        guarded = self.guard and _is_test(cell)
+        guarded = self.guard and is_test(cell)
         if guarded and not await self._before_test(cell, where):
             return cell
         try:
@@ -169,25 +167,16 @@ class GuardedExecute(Execute):
         size = _size(msg["content"])
         used = self._output_sizes.get(cell_index, 0)
         dropped_in_kernel = "[grader: a display of" in str(msg["content"].get("data", {}).get("text/plain", ""))
-        if used + size <= self.output_bytes and not dropped_in_kernel:
+        if used + size <= self._limits().output_bytes and not dropped_in_kernel:
             self._output_sizes[cell_index] = used + size
             return super().output(outs, msg, display_id, cell_index)
         if cell_index not in self._truncated:
             self._truncated.add(cell_index)
-            where = _grade_id(self.nb.cells[cell_index]) or f"cell {cell_index + 1}"
-            note = f"over {self.output_bytes // 1024} KiB of output; the rest was dropped"
+            where = grade_id(self.nb.cells[cell_index]) or f"cell {cell_index + 1}"
+            note = f"over {self._limits().output_bytes // 1024} KiB of output; the rest was dropped"
             LOG.record("output truncated", where, note)
             outs.append(NotebookNode(output_type="stream", name="stdout", text=f"\n[grader: {note}]\n"))
         return None
-
-
-def _grade_id(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
-def _is_test(cell):
-    nbgrader = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.cell_type == "code" and nbgrader.get("grade") and not nbgrader.get("solution")
 
 
 def _error(name, message):

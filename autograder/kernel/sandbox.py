@@ -14,7 +14,7 @@ and root ignores it. Kernels graded side by side under one shared uid would star
 each kernel gets a uid of its own, leased with a lock file, so one student's fork bomb only
 exhausts that student's own limit. bwrap runs as root (it mounts without a user namespace);
 inside, setpriv switches to the leased uid, drops every capability and sets no_new_privs, then
-prlimit sets the limits (KernelLimits), and only then does the kernel start: it holds no
+prlimit sets the limits (autograder/limits.py), and only then does the kernel start: it holds no
 privilege at all, and no process it starts can raise a limit.
 """
 import fcntl
@@ -23,7 +23,6 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 BWRAP = "bwrap"
@@ -33,35 +32,18 @@ PRLIMIT = "prlimit"
 # 65534) and to subordinate ids (100000-165535 by default); no passwd entry is needed.
 UID_RANGE = range(300_000, 301_000)
 UID_LOCKS = Path("/run/lock/autograder-sandbox-uids")  # a lock file per uid; held while a kernel uses it
-# Where the kernel's two files live inside the sandbox (autograder/kernel_launch.py, kernel_guard.py).
+# Where the files of autograder/kernel/inside/ are bound in the sandbox.
 LAUNCHER_DIR = "/opt/grader"
 # /etc files a Python kernel with TensorFlow and matplotlib needs; the rest of /etc stays hidden.
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf", "hosts", "fonts", "mime.types")
 
 
-@dataclass(frozen=True)
-class KernelLimits:
-    """Limits of one sandboxed kernel and every process it starts."""
-    memory_bytes: int = 6 * 2**30  # RLIMIT_AS of each process: a TensorFlow kernel maps ~3 GiB
-    processes: int = 256 + 8 * (os.cpu_count() or 1)  # RLIMIT_NPROC of its uid: threads count, TF starts ~4 per core
-    file_bytes: int = 2**30  # RLIMIT_FSIZE: largest file it may write
-    open_files: int = 4096  # RLIMIT_NOFILE
-    tmp_bytes: int = 512 * 2**20  # size of the private /tmp and /dev/shm (RAM-backed tmpfs)
-    seconds: float = 0  # wall-clock life of the kernel (0: unlimited); enforced by autograder/kernel_manager.py
-    threads: int = 0  # CPU threads of TensorFlow's and OpenMP's pools (0: their default, one per core)
-
-    def thread_environment(self):
-        """Environment variables that size the kernel's thread pools: kernels graded side by side
-        each sized to the whole machine would spend their time switching between threads."""
-        if not self.threads:
-            return {}
-        return {name: str(self.threads) for name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")}
-
-    def prlimit(self):
-        """The limits as a prlimit command prefix, run after the switch to the kernel's uid: RLIMIT_NPROC
-        binds no root process, and a process that is not root can lower its limits but never raise them."""
-        return [PRLIMIT, f"--as={self.memory_bytes}", f"--nproc={self.processes}", f"--fsize={self.file_bytes}",
-                f"--nofile={self.open_files}", "--core=0", "--"]
+def prlimit(limits):
+    """The limits (autograder/limits.py) as a prlimit command prefix, run after the switch to the kernel's
+    uid: RLIMIT_NPROC binds no root process, and a process that is not root can lower its limits but
+    never raise them."""
+    return [PRLIMIT, f"--as={limits.memory_bytes}", f"--nproc={limits.processes}", f"--fsize={limits.file_bytes}",
+            f"--nofile={limits.open_files}", "--core=0", "--"]
 
 
 class SandboxUnavailable(RuntimeError):
@@ -144,7 +126,7 @@ def command(inner, uid, workdir, sockets, extra_files, limits):
         argv += ["--setenv", name, value]
     # Kept only long enough for setpriv to switch to `uid`; dropped before the kernel starts.
     argv += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"]
-    return argv + ["--", *_drop_privileges(uid), *limits.prlimit(), *inner]
+    return argv + ["--", *_drop_privileges(uid), *prlimit(limits), *inner]
 
 
 def _namespace_options():

@@ -1,11 +1,11 @@
 """Starts a student's Jupyter kernel: output limit, then the libraries, the guard, and the kernel.
 
-    python kernel_launch.py [--output-bytes N] [--preload numpy,tensorflow,keras] [--no-guard] -- KERNEL ARGS
+    python launch.py [--output-bytes N] [--preload numpy,tensorflow,keras] [--no-guard] -- KERNEL ARGS
 
 Runs as the kernel's own process (in the sandbox: already switched to its uid and limited by
-autograder/sandbox.py), so it imports nothing from the autograder package: sandbox.py binds
-this file and kernel_guard.py, alone, into the sandbox. The preloaded libraries are imported
-before the guard records them (see kernel_guard.py) and before any cell runs; the notebook's
+autograder/kernel/sandbox.py), so it imports nothing from the autograder package: the sandbox
+binds the files of this folder, alone, into /opt/grader. The preloaded libraries are imported
+before the guard records them (see guard.py) and before any cell runs; the notebook's
 setup cell then finds them already imported.
 """
 import argparse
@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 
-import kernel_guard  # next to this file, found before main() takes this folder off sys.path
+import guard  # next to this file, found before main() takes this folder off sys.path
 
 OUTPUT_MESSAGES = {"stream", "display_data", "execute_result", "update_display_data", "error"}
 
@@ -23,7 +23,7 @@ OUTPUT_MESSAGES = {"stream", "display_data", "execute_result", "update_display_d
 def limit_output(session, cell_bytes):
     """Keeps the kernel's output messages small, and stops sending a cell's output far past the grader's cap.
 
-    The grader refuses any ZMQ message over 16 MiB (autograder/kernel_manager.py), and a refused
+    The grader refuses any ZMQ message over 16 MiB (autograder/kernel/manager.py), and a refused
     message takes the cell's completion with it. A cell that prints a gigabyte would send it in a
     few huge messages: here each is cut just past the grader's cap (`cell_bytes`, so the grader still
     sees the overflow and says so) and, once a cell has sent twice the cap, the rest is not sent.
@@ -64,7 +64,7 @@ def main(argv=None):
         sys.path.pop(0)
     argv = sys.argv[1:] if argv is None else argv
     split = argv.index("--") if "--" in argv else len(argv)
-    parser = argparse.ArgumentParser(prog="kernel_launch.py")
+    parser = argparse.ArgumentParser(prog="launch.py")
     parser.add_argument("--output-bytes", type=int, default=0, help="the grader's output cap per cell")
     parser.add_argument("--preload", default="", help="comma-separated modules to import before the guard records")
     parser.add_argument("--no-guard", action="store_true")
@@ -84,7 +84,7 @@ def main(argv=None):
         except ImportError:
             pass  # the notebook's own import will report it
     if not args.no_guard:
-        kernel_guard.install(app.shell, app.kernel)
+        guard.install(app.shell, app.kernel)
     app.start()
 
 

@@ -1,11 +1,11 @@
 """The kernel manager nbgrader's Execute uses here: a student's kernel, sandboxed, limited and guarded.
 
 jupyter_client starts a kernel from a command line; this manager replaces the kernelspec's
-`python -m ipykernel_launcher` with `bwrap ... setpriv ... python kernel_launch.py` (see
-autograder/sandbox.py) and connects to it over ZMQ's `ipc` transport: the kernel lives in its
+`python -m ipykernel_launcher` with `bwrap ... setpriv ... python inside/launch.py` (see
+sandbox.py) and connects to it over ZMQ's `ipc` transport: the kernel lives in its
 own network namespace, where TCP on loopback does not reach the grader, so the sockets are
 files in a folder bound into the sandbox. The same manager without a sandbox (--unsandboxed)
-starts kernel_launch.py directly over TCP: limits and guard, but no isolation.
+starts inside/launch.py directly over TCP: limits and guard, but no isolation.
 
 It also keeps what a crash leaves behind: the kernel's own stdout and stderr (the last few
 kilobytes), its exit status, and whether it was stopped for running over its time limit.
@@ -24,13 +24,14 @@ import psutil
 import zmq
 from jupyter_client.manager import AsyncKernelManager
 
+from ..limits import Limits
 from . import sandbox
 
-HERE = Path(__file__).resolve().parent
-LAUNCHER_FILES = ("kernel_launch.py", "kernel_guard.py")
+INSIDE = Path(__file__).resolve().parent / "inside"  # the files that run in the kernel process
+INSIDE_FILES = ("launch.py", "guard.py")
 # Largest ZMQ message the grader accepts from a kernel, and how many it queues: a kernel that
 # prints gigabytes must not take the grading process's memory with it (its output is cut at
-# a far smaller size anyway, see autograder/execute.py).
+# a far smaller size anyway, see execute.py).
 MAX_MESSAGE_BYTES = 16 * 2**20
 MAX_QUEUED_MESSAGES = 64
 TAIL_BYTES = 8192
@@ -42,10 +43,9 @@ class CourseKernelManager(AsyncKernelManager):
     """Set `sandboxed`, `limits`, `preload` and `guard` before `start_kernel`."""
 
     sandboxed = True
-    limits = sandbox.KernelLimits()
+    limits = Limits()
     preload = ("numpy", "tensorflow", "keras")
     guard = True
-    output_bytes = 2**20  # the grader's cap per cell (autograder/execute.py); the kernel keeps messages near it
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -90,14 +90,14 @@ class CourseKernelManager(AsyncKernelManager):
             os.chown(self.connection_file, self._lease.uid, self._lease.uid)  # written by root, read by the kernel
 
     def format_kernel_cmd(self, extra_arguments=None):
-        launcher = ["--output-bytes", str(self.output_bytes), "--preload", ",".join(self.preload)]
+        launcher = ["--output-bytes", str(self.limits.output_bytes), "--preload", ",".join(self.preload)]
         launcher += [] if self.guard else ["--no-guard"]
         kernel_args = ["-f", os.path.realpath(self.connection_file), *(extra_arguments or [])]
         if not self.sandboxed:
-            return [sys.executable, str(HERE / "kernel_launch.py"), *launcher, "--", *kernel_args]
-        files = {f"{sandbox.LAUNCHER_DIR}/{name}": HERE / name for name in LAUNCHER_FILES}
+            return [sys.executable, str(INSIDE / "launch.py"), *launcher, "--", *kernel_args]
+        files = {f"{sandbox.LAUNCHER_DIR}/{name}": INSIDE / name for name in INSIDE_FILES}
         files.update(self._identity_files())
-        inner = [sys.executable, f"{sandbox.LAUNCHER_DIR}/kernel_launch.py", *launcher, "--", *kernel_args]
+        inner = [sys.executable, f"{sandbox.LAUNCHER_DIR}/launch.py", *launcher, "--", *kernel_args]
         return sandbox.command(inner, self._lease.uid, self._run_dir / "work", self._run_dir / "sockets", files,
                                self.limits)
 
@@ -118,8 +118,8 @@ class CourseKernelManager(AsyncKernelManager):
         await super()._async_launch_kernel(kernel_cmd, **kw)
         process = self.provisioner.process
         threading.Thread(target=self._drain, args=(process.stdout,), daemon=True).start()
-        if self.limits.seconds:
-            self._timer = threading.Timer(self.limits.seconds, self._expire)
+        if self.limits.kernel_seconds:
+            self._timer = threading.Timer(self.limits.kernel_seconds, self._expire)
             self._timer.daemon = True
             self._timer.start()
 
@@ -138,19 +138,16 @@ class CourseKernelManager(AsyncKernelManager):
         process = self.provisioner.process if self.provisioner else None
         code = process.poll() if process else None
         if self.expired:
-            return f"the kernel ran over the submission's time limit ({self.limits.seconds:g} s) and was stopped"
+            return f"the kernel ran over the submission's time limit ({self.limits.kernel_seconds:g} s) and was stopped"
         if code is None:
             return "the kernel stopped answering"
         tail = bytes(self._tail).decode(errors="replace")
         if "bad_alloc" in tail or "MemoryError" in tail:
-            return f"the kernel ran out of memory (cap {self.limits.memory_bytes / 2**30:g} GiB) and died"
+            return f"the kernel ran out of memory (cap {self.limits.memory_gb:g} GiB) and died"
         signal_number = -code if code < 0 else code - 128 if sandbox_exit_signal(code) else None
         if signal_number:
             return f"the kernel was killed by signal {signal_number} ({signal.Signals(signal_number).name})"
         return f"the kernel exited with status {code}"
-
-    def output_tail(self):
-        return bytes(self._tail).decode(errors="replace")
 
     async def cleanup_resources(self, restart=False):
         if self._timer:

@@ -1,7 +1,7 @@
 """The grader's guard inside a student's kernel: pristine checks and libraries for every graded test.
 
-Runs in the kernel process (imported by autograder/kernel_launch.py before any cell runs), so it
-imports nothing from the autograder package. Before the first cell it records the functions and
+Runs in the kernel process (imported by launch.py before any cell runs), so it imports nothing
+from the autograder package. Before the first cell it records the functions and
 classes of the libraries the tests rely on (NumPy, TensorFlow, Keras, IPython and the kernel's
 own machinery, the standard library's builtins and sys) and the kernel's hooks (input and AST
 transformers, event callbacks, message handlers, trace and audit hooks). The grader then asks,
@@ -237,7 +237,7 @@ def _same(current, pristine):
 def install(shell, kernel):
     """Records the pristine state and makes the guard reachable as sys.modules[GUARD_MODULE]."""
     guard = Guard(shell, kernel)
-    module = types.ModuleType(GUARD_MODULE, "The grader's integrity guard (see autograder/kernel_guard.py).")
+    module = types.ModuleType(GUARD_MODULE, "The grader's integrity guard (see autograder/kernel/inside/guard.py).")
     module.pre_test, module.post_test = guard.pre_test, guard.post_test
     sys.modules[GUARD_MODULE] = module
     return guard

@@ -85,3 +85,13 @@ def _figures(totals, maximum, rates):
 
 def _points(value):
     return f"{value:g}"
+
+
+def unsandboxed_notes(students):
+    """The report's warning when student code ran outside the sandbox (--unsandboxed)."""
+    count = sum(1 for entry in students.values() if entry.get("sandboxed") is False)
+    if not count:
+        return []
+    return [f"{count} of {len(students)} submissions were graded UNSANDBOXED (--unsandboxed): their code ran with the "
+            "grader's own permissions and could read the solutions and hidden tests, change files and use the "
+            "network. Regrade them with the sandbox (--force) before trusting these grades."]

@@ -17,7 +17,8 @@ from nbclient import NotebookClient
 
 from .batch import Batch
 from .collect import collect
-from .submissions import solved
+from .. import repo
+from ..authoring.samples import solved
 
 
 class PeakMemory:
@@ -75,7 +76,7 @@ def _grade_one(assignment, name, notebook, root, out, sandboxed):
 
 
 def run(assignment="01_custom_layers", copies=8, workers=os.cpu_count(), sandboxed=True):
-    [name] = sorted(p.stem for p in (Path(__file__).parent.parent / "solutions" / assignment).glob("*.ipynb"))
+    [name] = repo.notebook_names(assignment)
     notebook = solved(assignment, name)
     root = Path(tempfile.mkdtemp(prefix="grading-bench-"))
     print(f"assignment {assignment}; {os.cpu_count()} cores; {'sandboxed' if sandboxed else 'UNSANDBOXED'} kernels; "

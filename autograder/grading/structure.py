@@ -22,15 +22,7 @@ import uuid
 
 import nbformat
 
-from .submissions import grade_id
-
-
-def _nbgrader(cell):
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def _is_solution(cell):
-    return bool(_nbgrader(cell).get("solution"))
+from ..cells import grade_id, is_graded, is_locked, is_solution, nbgrader
 
 
 def repair(submitted, released):
@@ -47,11 +39,11 @@ def repair(submitted, released):
             first[gid] = cell
             anchor = gid
         elif gid in release_cells:  # a second copy
-            if _is_solution(release_cells[gid]):
+            if is_solution(release_cells[gid]):
                 extras.setdefault(anchor, []).append(_as_added(cell))
             else:
                 changes.append(f"a duplicate of {gid} was removed")
-        elif gid is not None and (_nbgrader(cell).get("locked") or _nbgrader(cell).get("grade")):
+        elif gid is not None and (is_locked(cell) or is_graded(cell)):
             changes.append(f"a locked or graded cell with an unknown grade id ({gid!r}) was removed")
         elif cell.cell_type == "code":
             if gid is not None:
@@ -68,7 +60,7 @@ def repair(submitted, released):
             cells.append(copy.deepcopy(cell))
             continue
         mine = first.get(gid)
-        if _is_solution(cell):
+        if is_solution(cell):
             if mine is not None:
                 cells.append(_solution(cell, mine, changes))
         else:
@@ -85,7 +77,7 @@ def _solution(released_cell, mine, changes):
     cell = copy.deepcopy(released_cell)
     if mine.cell_type != "code":
         changes.append(f"{grade_id(released_cell)} was turned into {mine.cell_type}; it was made code again")
-    if _nbgrader(mine) != _nbgrader(released_cell):
+    if nbgrader(mine) != nbgrader(released_cell):
         changes.append(f"the nbgrader metadata of {grade_id(released_cell)} was edited; it was restored")
     cell.source = mine.source
     return cell
@@ -99,7 +91,7 @@ def _differences(gid, released_cell, mine):
         found.append(f"{gid} was turned into {mine.cell_type}; it was restored")
     elif mine.source != released_cell.source:
         found.append(f"{gid} was edited; it was restored")
-    if _nbgrader(mine) != _nbgrader(released_cell):
+    if nbgrader(mine) != nbgrader(released_cell):
         found.append(f"the nbgrader metadata of {gid} was edited; it was restored")
     return found
 

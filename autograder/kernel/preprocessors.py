@@ -1,6 +1,8 @@
 """nbgrader preprocessors of this course."""
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from ..cells import is_test
+
 
 class StderrToStdout(NbGraderPreprocessor):
     """Turns stderr stream outputs into stdout before grades are computed.
@@ -27,8 +29,7 @@ class TrimTestTracebacks(NbGraderPreprocessor):
     """
 
     def preprocess_cell(self, cell, resources, cell_index):
-        nbgrader = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and nbgrader.get("grade") and not nbgrader.get("solution"):
+        if is_test(cell):
             for output in cell.outputs:
                 if output.output_type == "error":
                     output.traceback = [f"{output.ename}: {output.evalue}"]

@@ -8,7 +8,7 @@ import json
 
 import nbformat
 
-from .submissions import grade_id
+from ..cells import grade_id
 
 
 class Rejected(Exception):

@@ -1,14 +1,15 @@
 """Grading a batch: every submission of one assignment, in parallel, resumable, with a status each.
 
-Each student is graded by its own worker process (autograder.worker) under a time limit and a
+Each student is graded by its own worker process (worker.py) under a time limit and a
 memory cap; up to `workers` run at once, never two for the same student. Results are recorded
 in state.json after each student, so an interrupted run resumes where it stopped, and a re-run
 grades only submissions whose content (or the assignment) changed, unless forced.
 
-Before a worker sees a submission, each file is admitted (autograder/intake.py: unreadable or
-wrong assignment, graded 0 without running) and put back into the assignment's shape
-(autograder/structure.py). Student code runs in the worker's sandboxed kernel; what happened
-there comes back as incidents (autograder/incidents.py), which name the status.
+Before a worker sees a submission, each file is admitted (intake.py: unreadable or wrong
+assignment, graded 0 without running) and put back into the assignment's shape (structure.py).
+Student code runs in the worker's sandboxed kernel; what happened there comes back as incidents
+(incidents.py), which name the status. `grade_batch` is the whole run: grading, then grades.csv,
+report.html and the terminal summary (report.py).
 """
 import ctypes
 import fcntl
@@ -23,31 +24,19 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import psutil
 
+from .. import cells, repo
+from ..course import Course
+from ..limits import Limits, kernel_threads
 from . import incidents, intake, structure
 from .collect import collect
-from .course import REPO, SOLUTIONS, assignments
-from .grading import Course
+from .job import Job
 from .progress import Progress
-from .submissions import grade_id
-
-
-@dataclass
-class Limits:
-    cell_seconds: int = 180  # a test cell that trains a small model on CPU fits
-    submission_seconds: int = 900
-    memory_bytes: int = 6 * 2**30  # a TensorFlow kernel maps ~3 GiB of address space and uses ~0.7 GiB
-
-    @property
-    def kernel_seconds(self):
-        """The kernel's own time limit: short of the submission's, so that the cells that finished
-        keep their points; the submission limit (the worker is killed) stays the backstop."""
-        return max(1, self.submission_seconds - max(30, self.submission_seconds // 10))
+from .report import terminal_summary, unsandboxed_notes, write_csv, write_report
 
 
 class State:
@@ -80,13 +69,6 @@ def in_shard(student, shard):
     return int(hashlib.sha256(student.encode()).hexdigest()[:8], 16) % count == index - 1
 
 
-def kernel_threads(workers, cores=None):
-    """CPU threads per kernel when `workers` kernels run at once: a share of the cores, or 0 (the
-    default, one per core) for a single worker, which has the machine to itself."""
-    cores = cores or os.cpu_count() or 1
-    return 0 if workers <= 1 else max(1, cores // workers)
-
-
 def _die_with_parent():
     """Runs in the worker before exec: if the batch process dies, the kernel's parent worker dies too."""
     PR_SET_PDEATHSIG = 1
@@ -113,16 +95,15 @@ class Batch:
         self.assignment, self.out, self.limits = assignment, Path(out), limits
         self.db_url, self.show_hidden, self.sandboxed = db_url, show_hidden, sandboxed
         self.course = Course(self.out / "course", assignment, db_url=db_url, show_hidden=show_hidden,
-                             cell_timeout=limits.cell_seconds, sandboxed=sandboxed)  # SandboxUnavailable first
+                             limits=limits, sandboxed=sandboxed)  # SandboxUnavailable first
         self.out.mkdir(parents=True, exist_ok=True)
         self.state = State(self.out / "state.json")
         self.parts = self.course.parts()
-        self.assignment_digest = folder_digest(SOLUTIONS / assignment)
-        self._own_ids = _grade_ids(SOLUTIONS / assignment)
+        self.assignment_digest = folder_digest(repo.SOLUTIONS / assignment)
+        self._own_ids = _grade_ids(repo.SOLUTIONS / assignment)
         # to tell a notebook of another assignment, submitted by mistake
-        self._other_ids = {a: _grade_ids(SOLUTIONS / a) for a in assignments() if a != assignment}
+        self._other_ids = {a: _grade_ids(repo.SOLUTIONS / a) for a in repo.assignments() if a != assignment}
         self._rejected = {}
-        self.kernel_threads = 0  # run() shares the cores among the workers
 
     def run(self, source, workers=os.cpu_count(), force=False, shard=(1, 1), progress=True):
         """Grades what needs grading; returns (students graded now, unrecognised files)."""
@@ -139,7 +120,7 @@ class Batch:
         bar = Progress(len(todo)) if progress and todo else None
         self._rejected = {s.student: r for s in todo if isinstance(r := self.admit(s), intake.Rejected)}
         self._unstarted = len(todo) - len(self._rejected)
-        self.kernel_threads = kernel_threads(workers)
+        self.limits = self.limits.with_threads(kernel_threads(workers))
         self.start_spares(min(max(1, workers), self._unstarted))
         try:
             with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -154,7 +135,7 @@ class Batch:
         return [s.student for s in todo], collection.unrecognised
 
     def start_spares(self, count):
-        """Starts `count` workers that import nbgrader and wait for a student (see autograder.worker)."""
+        """Starts `count` workers that import nbgrader and wait for a job (see worker.py)."""
         self._spares, self._spares_lock = queue.Queue(), threading.Lock()
         for _ in range(count):
             self._spares.put(self._spawn_worker())
@@ -165,14 +146,13 @@ class Batch:
             spare.communicate(input="", timeout=60)  # an empty line: nothing to grade, exit
 
     def _spawn_worker(self):
-        command = [sys.executable, "-m", "autograder.worker", str(self.course.root), self.assignment,
-                   "--cell-timeout", str(self.limits.cell_seconds), "--memory-bytes", str(self.limits.memory_bytes),
-                   "--kernel-seconds", str(self.limits.kernel_seconds), "--kernel-threads", str(self.kernel_threads)]
-        command += ["--db", self.db_url] if self.db_url else []
-        command += ["--show-hidden"] if self.show_hidden else []
-        command += [] if self.sandboxed else ["--unsandboxed"]
-        return subprocess.Popen(command, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        return subprocess.Popen([sys.executable, "-m", "autograder.grading.worker"], cwd=repo.REPO,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, start_new_session=True, preexec_fn=_die_with_parent)
+
+    def job(self, student):
+        return Job(student, str(self.course.root), self.assignment, self.limits, self.db_url, self.show_hidden,
+                   self.sandboxed)
 
     def admit(self, submission):
         """{notebook name: notebook} ready to grade, with the repairs made, or intake.Rejected."""
@@ -208,7 +188,7 @@ class Batch:
             if self._unstarted > self._spares.qsize():
                 self._spares.put(self._spawn_worker())
         try:
-            output, errors = process.communicate(input=submission.student + "\n", timeout=self.limits.submission_seconds)
+            output, errors = process.communicate(input=self.job(submission.student).to_line(), timeout=self.limits.submission_seconds)
         except subprocess.TimeoutExpired:
             _kill_tree(process)
             process.communicate()
@@ -217,7 +197,7 @@ class Batch:
             return self._finish(entry, "error", {}, errors.strip().splitlines()[-1] if errors.strip() else
                                 f"worker exited with {process.returncode}", started)
         scores = {part: score for part, (score, _) in self.course.scores(submission.student).items()}
-        feedback = sorted((self.course.root / "feedback" / submission.student / self.assignment).glob("*.html"))
+        feedback = self.course.feedback_files(submission.student)
         (self.out / "feedback").mkdir(exist_ok=True)
         for html in feedback:
             suffix = "" if len(feedback) == 1 else f"_{html.stem}"
@@ -234,5 +214,25 @@ class Batch:
 
 def _grade_ids(folder):
     """Grade ids of the cells of every notebook in `folder` (an assignment of solutions/)."""
-    return {grade_id(cell) for path in sorted(Path(folder).glob("*.ipynb"))
+    return {cells.grade_id(cell) for path in sorted(Path(folder).glob("*.ipynb"))
             for cell in nbformat.read(path, as_version=4).cells} - {None}
+
+
+def grade_batch(assignment, submissions, out, workers=os.cpu_count(), force=False, db=None, shard=(1, 1),
+                show_hidden=False, limits=Limits(), sandboxed=True):
+    """Grades, then writes grades.csv and report.html into `out`; returns the students' entries.
+
+    Raises autograder.kernel.sandbox.SandboxUnavailable when `sandboxed` and no sandbox can be had.
+    """
+    out = Path(out)
+    batch = Batch(assignment, out, db_url=db, show_hidden=show_hidden, limits=limits, sandboxed=sandboxed)
+    graded, unrecognised = batch.run(submissions, workers=workers, force=force, shard=shard, progress=True)
+    students = batch.state.students
+    notes = unsandboxed_notes(students)
+    write_csv(students, batch.parts, out / "grades.csv")
+    write_report(students, batch.parts, unrecognised, out / "report.html", title=f"Grades: {assignment}", notes=notes)
+    print(f"graded {len(graded)} submission(s); {len(students) - len(graded)} unchanged since the last run")
+    print(terminal_summary(students, batch.parts, unrecognised, out))
+    for note in notes:
+        print(f"WARNING: {note}")
+    return students

@@ -1,0 +1,1 @@
+"""The grading pipeline: collect -> intake -> structure -> batch (worker per student) -> incidents -> report."""

@@ -1,0 +1,54 @@
+"""What several test files need: reading grades.csv, planted bugs, notebook edits, the demo's expected grades."""
+import copy
+import csv
+import runpy
+from pathlib import Path
+
+from autograder import cells, course, repo
+
+PLANTED_BUGS = Path(__file__).resolve().parent / "planted_bugs"
+
+
+def grade_rows(out):
+    """{student: row of grades.csv as a dict}."""
+    with open(Path(out) / "grades.csv", newline="") as handle:
+        return {row["student"]: row for row in csv.DictReader(handle)}
+
+
+def statuses_and_totals(out):
+    """{student: (status, total)} from grades.csv."""
+    return {student: (row["status"], float(row["total"])) for student, row in grade_rows(out).items()}
+
+
+def demo_grades(assignment):
+    """The grades the demo's sample submissions (autograder/authoring/samples.py) must get."""
+    parts = course.parts(assignment)
+    full = float(sum(parts.values()))
+    return {"ada": ("graded", full), "grace": ("graded", full - list(parts.values())[-1]),
+            "linus": ("graded", 0.0), "alan": ("unreadable", 0.0)}
+
+
+def planted_bugs(assignment):
+    """The plausible student mistakes listed for `assignment` (tests/planted_bugs/)."""
+    return runpy.run_path(str(PLANTED_BUGS / f"{assignment}.py"))["BUGS"]
+
+
+def with_bug(notebook, bug):
+    """A copy of `notebook` with one planted bug applied to its solution cell."""
+    notebook = copy.deepcopy(notebook)
+    [cell] = [c for c in notebook.cells if cells.grade_id(c) == bug["cell"]]
+    if cell.source.count(bug["old"]) != 1:
+        raise ValueError(f"planted bug '{bug['why']}' no longer matches the solution of {bug['cell']}")
+    cell.source = cell.source.replace(bug["old"], bug["new"])
+    return notebook
+
+
+def without_cell(notebook, grade_id):
+    notebook = copy.deepcopy(notebook)
+    notebook.cells = [c for c in notebook.cells if cells.grade_id(c) != grade_id]
+    return notebook
+
+
+def only_notebook(assignment):
+    [name] = repo.notebook_names(assignment)
+    return name
