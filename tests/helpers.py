@@ -4,6 +4,8 @@ import csv
 import runpy
 from pathlib import Path
 
+from nbgrader.api import Gradebook
+
 from autograder import cells, course, repo
 
 PLANTED_BUGS = Path(__file__).resolve().parent / "planted_bugs"
@@ -13,6 +15,12 @@ def grade_rows(out):
     """{student: row of grades.csv as a dict}."""
     with open(Path(out) / "grades.csv", newline="") as handle:
         return {row["student"]: row for row in csv.DictReader(handle)}
+
+
+def gradebook_totals(out, assignment):
+    """{student: total} of the submissions that the gradebook of a batch's output folder holds."""
+    with Gradebook(f"sqlite:///{Path(out) / 'course' / 'gradebook.db'}", "keras-customization") as gradebook:
+        return {s.student.id: s.score for s in gradebook.find_assignment(assignment).submissions}
 
 
 def statuses_and_totals(out):

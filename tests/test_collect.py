@@ -31,7 +31,7 @@ def test_nbgrader_submitted_tree(tmp_path):
     (tmp_path / "submitted" / "eve" / "a1").mkdir(parents=True)
     found = collect(tmp_path, "a1", ["exercise"])
     assert [s.student for s in found.submissions] == ["ada"]
-    assert found.unrecognised == [("eve/a1", "no notebook in the folder")]
+    assert found.unrecognised == [("eve/a1", "no exercise.ipynb in the folder")]
 
 
 def test_lms_zip_with_late_flag_and_unrecognised_names(tmp_path):

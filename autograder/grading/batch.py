@@ -28,6 +28,7 @@ from pathlib import Path
 
 import nbformat
 import psutil
+from nbgrader.api import Gradebook, MissingEntry
 
 from .. import cells, repo
 from ..course import Course
@@ -159,23 +160,34 @@ class Batch:
         notebooks, repairs = {}, []
         try:
             for name, path in submission.files.items():
-                notebook = intake.read(Path(path), self.assignment, self._own_ids, self._other_ids)
+                notebook = intake.read(submission.root, Path(path), self.assignment, self._own_ids, self._other_ids)
                 notebooks[name], changes = structure.repair(notebook, self.course.released_notebook(name))
                 repairs += [f"{name}: {change}" if len(submission.files) > 1 else change for change in changes]
         except intake.Rejected as rejected:
             # A fresh copy, never raised: the caught one's traceback and context hold frames that hold
             # this Batch, and with it the output folder's lock, beyond the run.
             return intake.Rejected(rejected.status, rejected.reason)
+        except Exception as error:  # a file nobody foresaw: this student's error, never the batch's
+            return intake.Rejected("error", f"the grader failed reading the submission ({_describe(error)})")
         return notebooks, repairs
 
     def grade(self, submission, key):
-        """Grades one student in a worker process; returns the entry recorded in state.json."""
+        """Grades one student in a worker process; returns the entry recorded in state.json.
+
+        Never raises: what goes wrong with one submission is that student's `error`, and the batch goes on."""
         started = time.monotonic()
         entry = {"key": key, "origin": submission.origin, "late": submission.late, "detail": "",
                  "sandboxed": self.sandboxed}
+        try:
+            return self._grade(submission, entry, started)
+        except Exception as error:
+            return self._not_graded(submission.student, entry, "error",
+                                    f"the grader failed on this submission ({_describe(error)})", started)
+
+    def _grade(self, submission, entry, started):
         admitted = self._rejected.get(submission.student) or self.admit(submission)
         if isinstance(admitted, intake.Rejected):
-            return self._finish(entry, admitted.status, {}, admitted.reason, started)
+            return self._not_graded(submission.student, entry, admitted.status, admitted.reason, started)
         notebooks, repairs = admitted
         folder = self.course.submitted_folder(submission.student)
         shutil.rmtree(folder, ignore_errors=True)
@@ -192,10 +204,11 @@ class Batch:
         except subprocess.TimeoutExpired:
             _kill_tree(process)
             process.communicate()
-            return self._finish(entry, "timed out", {}, f"grading took over {self.limits.submission_seconds} s", started)
+            return self._not_graded(submission.student, entry, "timed out",
+                                    f"grading took over {self.limits.submission_seconds} s", started)
         if process.returncode != 0:
-            return self._finish(entry, "error", {}, errors.strip().splitlines()[-1] if errors.strip() else
-                                f"worker exited with {process.returncode}", started)
+            return self._not_graded(submission.student, entry, "error", errors.strip().splitlines()[-1] if
+                                    errors.strip() else f"worker exited with {process.returncode}", started)
         scores = {part: score for part, (score, _) in self.course.scores(submission.student).items()}
         feedback = self.course.feedback_files(submission.student)
         (self.out / "feedback").mkdir(exist_ok=True)
@@ -210,6 +223,30 @@ class Batch:
         scores = {part: float(scores.get(part) or 0.0) for part in self.parts}
         return {**entry, "status": status, "detail": detail, "scores": scores, "total": sum(scores.values()),
                 "max": float(sum(self.parts.values())), "seconds": round(time.monotonic() - started, 1)}
+
+    def _not_graded(self, student, entry, status, detail, started):
+        """The entry of a student given 0 by the batch itself, not by nbgrader's grades (which go: see `_forget`)."""
+        self._forget(student)
+        return self._finish(entry, status, {}, detail, started)
+
+    def _forget(self, student):
+        """Removes the student's record from the gradebook, their graded notebooks and their feedback: what a
+        worker killed after nbgrader stored its grades, or an earlier run, left would disagree with grades.csv."""
+        with Gradebook(self.course.api.coursedir.db_url, self.course.api.coursedir.course_id) as gradebook:
+            try:
+                gradebook.remove_submission(self.assignment, student)
+            except MissingEntry:
+                pass
+        for stage in ("submitted", "autograded", "feedback"):
+            shutil.rmtree(self.course.root / stage / student / self.assignment, ignore_errors=True)
+        for name in ["", *(f"_{notebook}" for notebook in self.course.notebook_names())]:
+            (self.out / "feedback" / f"{student}{name}.html").unlink(missing_ok=True)
+
+
+def _describe(error):
+    """An exception in one line: its type and the start of its message."""
+    message = str(error).splitlines()[0][:200] if str(error).strip() else ""
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
 def _grade_ids(folder):

@@ -3,6 +3,8 @@ import sys
 import time
 from collections import Counter
 
+from .report import printable
+
 
 class Progress:
     def __init__(self, total, stream=sys.stderr, width=30):
@@ -22,7 +24,7 @@ class Progress:
         if self.live:
             self.stream.write("\r" + line + ("\n" if done == self.total else ""))
         else:
-            self.stream.write(f"{line}  ({student}: {status})\n")
+            self.stream.write(f"{line}  ({printable(student)}: {status})\n")
         self.stream.flush()
 
 

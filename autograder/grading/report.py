@@ -1,4 +1,9 @@
-"""What a batch produced, for people: grades.csv, report.html with figures, and a terminal summary."""
+"""What a batch produced, for people: grades.csv, report.html with figures, and a terminal summary.
+
+Students choose the names of their files, and so part of ids, origins and details: every such text is
+shown with its control characters escaped (`printable`), so that none drives a terminal, and in
+grades.csv a leading `=`, `+`, `-` or `@` is quoted, so that no spreadsheet runs it as a formula.
+"""
 import base64
 import csv
 import html
@@ -13,15 +18,35 @@ import matplotlib.pyplot as plt  # noqa: E402 (after choosing the headless backe
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 COLUMNS = ["student", "status", "total", "max"]
+# What a spreadsheet reads as the start of a formula (OWASP's CSV injection list; its tab and
+# carriage return are escaped by `printable` already).
+FORMULA_STARTS = ("=", "+", "-", "@")
+# A policy that runs no script: the report's own style and its figures (data: images) only.
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+def printable(text):
+    """`text` with every character that is not printable (controls such as ESC, bidirectional overrides,
+    unpaired surrogates, line breaks) written as its Python escape, visibly: `\\x1b`, `\\u202e`, `\\n`."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in text)
+
+
+def csv_text(text):
+    """A text cell of grades.csv: printable, and never read as a formula."""
+    text = printable(text)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def write_csv(students, parts, path):
-    with open(path, "w", newline="") as handle:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS + list(parts) + ["detail", "origin"])
         for student, entry in sorted(students.items()):
-            writer.writerow([student, entry["status"], _points(entry["total"]), _points(entry["max"])]
-                            + [_points(entry["scores"][part]) for part in parts] + [entry["detail"], entry["origin"]])
+            writer.writerow([csv_text(student), csv_text(entry["status"]), _points(entry["total"]),
+                             _points(entry["max"])] + [_points(entry["scores"][part]) for part in parts]
+                            + [csv_text(entry["detail"]), csv_text(entry["origin"])])
 
 
 def pass_rates(students, parts):
@@ -38,11 +63,13 @@ def write_report(students, parts, unrecognised, path, title, notes=()):
     rows = "".join(f"<tr><td>{html.escape(part)}</td><td>{_points(points)}</td><td>{rates.get(part, 0):.0%}</td>"
                    f"<td>{_points(statistics.mean(e['scores'][part] for e in students.values())) if students else '-'}</td></tr>"
                    for part, points in parts.items())
-    student_rows = "".join(f"<tr><td>{html.escape(s)}</td><td>{html.escape(e['status'])}</td><td>{_points(e['total'])}</td>"
-                           f"<td>{html.escape(e['detail'])}</td></tr>" for s, e in sorted(students.items()))
-    unrecognised_list = "".join(f"<li><code>{html.escape(name)}</code>: {html.escape(reason)}</li>" for name, reason in unrecognised)
+    student_rows = "".join(f"<tr><td>{_html(s)}</td><td>{_html(e['status'])}</td><td>{_points(e['total'])}</td>"
+                           f"<td>{_html(e['detail'])}</td></tr>" for s, e in sorted(students.items()))
+    unrecognised_list = "".join(f"<li><code>{_html(name)}</code>: {_html(reason)}</li>"
+                                for name, reason in unrecognised)
     note_list = "".join(f"<p class='note'>{html.escape(note)}</p>" for note in notes)
-    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{REPORT_CSP}"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}}.note{{background:#fff3cd;padding:.5em}}</style></head><body>
 <h1>{html.escape(title)}</h1>{note_list}
@@ -54,7 +81,7 @@ Status: {', '.join(f'{name} {n}' for name, n in sorted(statuses.items())) or 'no
 <h2>Students</h2><table><tr><th>student</th><th>status</th><th>total</th><th>detail</th></tr>{student_rows}</table>
 <h2>Files not graded</h2>{f'<ul>{unrecognised_list}</ul>' if unrecognised else '<p>None: every file was matched to a student.</p>'}
 </body></html>"""
-    path.write_text(page)
+    path.write_text(page, encoding="utf-8")
 
 
 def terminal_summary(students, parts, unrecognised, out):
@@ -63,7 +90,7 @@ def terminal_summary(students, parts, unrecognised, out):
     lines = [f"{len(students)} students: " + ", ".join(f"{n} {name}" for name, n in sorted(statuses.items()))]
     if totals:
         lines.append(f"mean {statistics.mean(totals):.2f} / {sum(parts.values()):g}")
-    lines += [f"not graded: {name} ({reason})" for name, reason in unrecognised]
+    lines += [f"not graded: {printable(name)} ({printable(reason)})" for name, reason in unrecognised]
     lines.append(f"grades: {out / 'grades.csv'}\nreport: {out / 'report.html'}\nfeedback: {out / 'feedback'}/")
     return "\n".join(lines)
 
@@ -85,6 +112,10 @@ def _figures(totals, maximum, rates):
 
 def _points(value):
     return f"{value:g}"
+
+
+def _html(text):
+    return html.escape(printable(text))
 
 
 def unsandboxed_notes(students):

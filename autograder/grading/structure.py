@@ -33,7 +33,7 @@ def repair(submitted, released):
     first = {}  # grade id -> the student's first cell with it
     extras = {}  # grade id of the preceding assignment cell (None: before any) -> added cells
     for cell in submitted.cells:
-        gid = grade_id(cell)
+        gid = _submitted_id(cell)
         if gid in release_cells and gid not in seen:
             seen.add(gid)
             first[gid] = cell
@@ -50,7 +50,7 @@ def repair(submitted, released):
                 changes.append(f"a solution cell whose grade id was changed to {gid!r} was kept as added code")
             extras.setdefault(anchor, []).append(_as_added(cell))
 
-    order = [gid for gid in (grade_id(c) for c in submitted.cells) if gid in first]
+    order = [gid for gid in map(_submitted_id, submitted.cells) if gid in first]
     if list(dict.fromkeys(order)) != [gid for gid in release_ids if gid in first]:
         changes.append("cells of the assignment were out of order; the assignment's order was restored")
     cells = list(extras.get(None, []))
@@ -71,6 +71,13 @@ def repair(submitted, released):
     notebook.cells = cells
     _unique_ids(notebook)
     return notebook, changes
+
+
+def _submitted_id(cell):
+    """A submitted cell's grade id; one edited into something other than text (a list, a number) is an
+    unknown id, written as text."""
+    gid = grade_id(cell)
+    return gid if gid is None or isinstance(gid, str) else repr(gid)[:50]
 
 
 def _solution(released_cell, mine, changes):

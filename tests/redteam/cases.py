@@ -264,6 +264,34 @@ def _nbformat3(ctx):
                        "worksheets": [{"cells": [{"cell_type": "code", "input": "print(1)", "outputs": []}]}]}).encode()
 
 
+def _raw(change):
+    """The correct notebook's JSON text after `change` edited it as plain data: what nbformat would not write."""
+    data = json.loads(text(correct()))
+    change(data)
+    return json.dumps(data)
+
+
+def _nested_100000_deep(ctx):
+    deep = "[" * 100_000 + "]" * 100_000
+    return _raw(lambda data: data["metadata"].update(deep="DEEP")).replace('"DEEP"', deep).encode()
+
+
+def _5000_digits(ctx):
+    return _raw(lambda data: data["metadata"].update(n="BIG")).replace('"BIG"', "9" * 5000).encode()
+
+
+def _lone_surrogate(ctx):
+    solution = index(correct(), "my_dense")
+    return _raw(lambda data: data["cells"][solution].update(source="x = 'SURROGATE'")).replace(
+        "SURROGATE", "\\ud800").encode()
+
+
+def _20000_cells(ctx):
+    def add_cells(data):
+        data["cells"] += [nbformat.v4.new_code_cell("")] * (20_000 - len(data["cells"]))
+    return _raw(add_cells).encode()
+
+
 CASES = [
     Case("honest", "control", "the instructor's solution", notebook(lambda ctx: correct()), "graded"),
 
@@ -276,6 +304,14 @@ CASES = [
     Case("u_not_utf8", "unreadable", "not UTF-8 (saved as UTF-16)", lambda ctx: text(correct()).encode("utf-16"),
          "unreadable", lose(*PARTS), detail=("not UTF-8",)),
     Case("u_empty", "unreadable", "an empty file", lambda ctx: b"", "unreadable", lose(*PARTS), detail=("empty",)),
+    Case("u_deep_json", "unreadable", "JSON nested 100,000 deep (Python's parser: RecursionError)", _nested_100000_deep,
+         "unreadable", lose(*PARTS), detail=("JSON nested too deep to be a notebook",)),
+    Case("u_5000_digits", "unreadable", "a 5,000-digit integer (Python's parser: ValueError)", _5000_digits,
+         "unreadable", lose(*PARTS), detail=("a number with over 4300 digits",)),
+    Case("u_lone_surrogate", "unreadable", "a lone surrogate escape in a cell (nbformat cannot write it)",
+         _lone_surrogate, "unreadable", lose(*PARTS), detail=("an unpaired surrogate escape (such as \\ud800)",)),
+    Case("u_20000_cells", "unreadable", "20,000 cells (its grading outlasted the worker's time limit)", _20000_cells,
+         "unreadable", lose(*PARTS), detail=("20,000 cells, over the 1,000 a notebook may have",)),
     Case("u_other_assignment", "unreadable", "a notebook of another assignment (Exercise 2, solved)",
          lambda ctx: text(solved("02_custom_losses", "custom_losses_exercise")).encode(), "wrong assignment",
          lose(*PARTS), detail=("02_custom_losses",)),
