@@ -1,4 +1,4 @@
-// Accessible names for three controls of the book's theme (pydata-sphinx-theme 0.17 with
+// Accessible names for four controls of the book's theme (pydata-sphinx-theme 0.17 with
 // sphinx-book-theme 1.3) that axe-core reports as serious issues. Checked by tests/browser.
 function courseA11yFixes() {
   // summary-name: the chevron that opens a chapter's sub-pages in the left sidebar has no name.
@@ -15,6 +15,11 @@ function courseA11yFixes() {
   // and "System Settings". Untitled, Font Awesome renders them as decoration (aria-hidden), and
   // the button's name says what it does.
   document.querySelectorAll(".theme-switch-button i[title]").forEach((icon) => icon.removeAttribute("title"));
+  // label-content-name-mismatch: myst-nb's toggle of a folded cell (tag hide-input) shows "Show code
+  // cell source" but is named "Toggle hidden content"; without the aria-label, its name is its text.
+  document.querySelectorAll("details.hide > summary[aria-label]").forEach((summary) => {
+    summary.removeAttribute("aria-label");
+  });
 }
 // "interactive" comes before the deferred scripts run, so before Font Awesome turns the icons into SVG.
 document.addEventListener("readystatechange", () => {
