@@ -237,6 +237,98 @@ def test_phone_layout_has_no_horizontal_scroll(browsing, path):
     assert layout["articleWidth"] >= 0.8 * PHONE["width"], f"{path}: the text column is narrow on a phone: {layout}"
 
 
+# --- the layout at 1280 px: code, exercise links, folded set-up cells ---------------------------
+
+LAPTOP = {"width": 1280, "height": 800}
+CHAPTERS = [html for html, _ in TOC if re.fullmatch(r"book/\d\d_\w+\.html", html)]
+EXERCISES = [html for html, _ in TOC if html.startswith("exercises/")]
+
+# Code (cell sources and code blocks in the text, not printed outputs) that is shown, not folded
+# away, and wider than its box, which then scrolls sideways.
+WIDE_CODE_JS = """
+() => [...document.querySelectorAll("article div.highlight pre")]
+  .filter((pre) => !pre.closest(".cell_output") && pre.checkVisibility())
+  .filter((pre) => pre.scrollWidth > pre.clientWidth + 1)
+  .map((pre) => {
+    const longest = pre.textContent.split("\\n").reduce((a, b) => (b.length > a.length ? b : a), "");
+    return `${pre.scrollWidth - pre.clientWidth} px too wide: ${longest.trim().slice(0, 100)}`;
+  })
+"""
+
+
+@pytest.mark.parametrize("path", [html for html, _ in TOC], ids=[html for html, _ in TOC])
+def test_code_does_not_scroll_sideways_at_1280_px(browsing, path):
+    """At a 1280 px window every visible block of code fits its box (see CODE_WIDTH in test_book_pages.py)."""
+    page = browsing.new_page(LAPTOP)
+    try:
+        browsing.open(page, path)
+        page.evaluate("document.fonts.ready.then(() => true)")
+        wide = page.evaluate(WIDE_CODE_JS)
+    finally:
+        page.context.close()
+    assert not wide, f"{path}: {len(wide)} code blocks scroll sideways at 1280 px:\n" + "\n".join(wide)
+
+
+@pytest.mark.parametrize("chapter,exercise", list(zip(CHAPTERS, EXERCISES)), ids=CHAPTERS)
+def test_chapter_ends_with_a_link_to_its_exercise(browsing, base_url, fetcher, chapter, exercise):
+    """The last paragraph of a chapter says "Now do Exercise N: ..." and links to the exercise page."""
+    page = browsing.new_page(LAPTOP)
+    try:
+        browsing.open(page, chapter)
+        last = page.evaluate(
+            """() => {
+              const paragraphs = [...document.querySelectorAll("article.bd-article section p")];
+              const p = paragraphs[paragraphs.length - 1];
+              return {text: p.textContent, links: [...p.querySelectorAll("a")].map((a) => [a.textContent, a.href])};
+            }"""
+        )
+        exercise_title = page.evaluate(
+            "(href) => [...document.querySelectorAll('a')].find((a) => a.href === href)?.textContent", base_url + exercise
+        )
+    finally:
+        page.context.close()
+    number = CHAPTERS.index(chapter) + 1
+    assert last["text"].startswith(f"Now do Exercise {number}: "), f"{chapter} ends with: {last['text'][:200]}"
+    targets = [href for text, href in last["links"] if text.startswith(f"Exercise {number}: ")]
+    assert targets == [base_url + exercise], f"{chapter}: the exercise link goes to {last['links']}"
+    status, _ = fetcher.get(targets[0])
+    assert status == 200
+    assert exercise_title and exercise_title.strip().startswith(f"Exercise {number}: "), (
+        f"{chapter}: the navigation calls the exercise {exercise_title!r}"
+    )
+
+
+@pytest.mark.parametrize("path", EXERCISES)
+def test_exercise_setup_cells_are_folded_and_part_1_comes_early(browsing, path):
+    """The set-up and course-checks cells (tag hide-input) show only a toggle; Part 1 starts within two screens."""
+    page = browsing.new_page(LAPTOP)
+    try:
+        browsing.open(page, path)
+        cells = page.locator("article div.cell.tag_hide-input")
+        count = cells.count()
+        folded = [cells.nth(i).locator("div.cell_input").is_visible() for i in range(count)]
+        toggles = [cells.nth(i).locator("summary").is_visible() for i in range(count)]
+        checks_cells = page.evaluate(
+            """() => [...document.querySelectorAll("article div.cell")]
+                 .filter((c) => c.querySelector("div.cell_input pre")?.textContent.includes("class CheckFailure"))
+                 .map((c) => c.className)"""
+        )
+        part_1 = page.locator("article h2", has_text="Part 1").first
+        top = part_1.bounding_box()["y"]
+        cells.first.locator("summary").click()  # one click shows the code
+        shown = cells.first.locator("div.cell_input").is_visible()
+    finally:
+        page.context.close()
+    assert count >= 2, f"{path}: expected the set-up and course-checks cells to be tagged hide-input, found {count}"
+    assert not any(folded), f"{path}: folded cells whose code is visible without a click: {folded}"
+    assert all(toggles), f"{path}: a folded cell has no visible toggle"
+    assert checks_cells and all("tag_hide-input" in c for c in checks_cells), (
+        f"{path}: the course-checks cell is not folded: {checks_cells}"
+    )
+    assert top < 2 * LAPTOP["height"], f"{path}: Part 1 starts {top:.0f} px down, more than two screens"
+    assert shown, f"{path}: clicking the toggle does not show the code"
+
+
 # --- notebook pages: Colab and download ---------------------------------------------------------
 
 
