@@ -6,7 +6,7 @@ import re
 
 SETUP_CELL_ID = "setup"  # locked: the imports
 CHECKS_CELL_ID = "course_checks"  # locked: the course checks, inlined into released notebooks
-SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n", re.MULTILINE)
+SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*(\n|\Z)", re.MULTILINE)
 
 
 def nbgrader(cell):

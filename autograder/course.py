@@ -53,21 +53,27 @@ def parts(assignment):
             if cells.is_graded(cell)}
 
 
+def has_hidden_tests(assignment):
+    return (repo.SOLUTIONS / assignment / repo.HIDDEN_TESTS).is_file()
+
+
 class Course:
     """An nbgrader course directory at `root` holding `assignment` from solutions/.
 
     `db_url` puts the gradebook elsewhere than `root`/gradebook.db (e.g. PostgreSQL);
     `show_hidden` keeps full tracebacks in the feedback. Student code runs in the sandbox of
     autograder/kernel/sandbox.py (SandboxUnavailable when there is none) unless `sandboxed` is
-    False, under `limits`.
+    False, under `limits`. `seed` draws the inputs of the hidden tests (default: from the student id).
     """
 
-    def __init__(self, root, assignment, db_url=None, show_hidden=False, limits=Limits(), sandboxed=True):
+    def __init__(self, root, assignment, db_url=None, show_hidden=False, limits=Limits(), sandboxed=True, seed=""):
         self.root, self.assignment, self.sandboxed, self.db_url = Path(root), assignment, sandboxed, db_url
         if sandboxed:
             sandbox.require()
+        hidden_tests = self.root / "solutions" / assignment / repo.HIDDEN_TESTS  # the copy `generate` makes
         overrides = {"Execute": {"timeout": limits.cell_seconds},
-                     "GuardedExecute": {"sandboxed": sandboxed, "limits": limits.to_dict()}}
+                     "GuardedExecute": {"sandboxed": sandboxed, "limits": limits.to_dict(), "seed": seed,
+                                        "hidden_tests": str(hidden_tests) if has_hidden_tests(assignment) else ""}}
         if db_url:
             overrides["CourseDirectory"] = {"db_url": db_url}
         if show_hidden:

@@ -7,12 +7,16 @@ from nbgrader.preprocessors import (
 
 from autograder.kernel.execute import GuardedExecute
 from autograder.kernel.preprocessors import StderrToStdout, TrimTestTracebacks
+from autograder.repo import HIDDEN_TESTS
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
 c.CourseDirectory.course_id = "keras-customization"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
+
+# The hidden tests stay with the instructor: not in the release, not in a student's autograded folder.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", HIDDEN_TESTS]
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 

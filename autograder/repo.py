@@ -5,6 +5,9 @@ REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO / "solutions"
 EXERCISES = REPO / "exercises"
 BOOK_CONFIG = REPO / "_config.yml"
+# An assignment's hidden tests, judged by the grader (autograder/kernel/referee.py): never released,
+# never copied where a student's kernel runs.
+HIDDEN_TESTS = "hidden_tests.py"
 
 
 def assignments():

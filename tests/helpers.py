@@ -1,4 +1,4 @@
-"""What several test files need: reading grades.csv, planted bugs, notebook edits, the demo's expected grades."""
+"""What several test files need: reading grades.csv, planted bugs, alternative solutions, notebook edits, the demo's expected grades."""
 import copy
 import csv
 import runpy
@@ -9,6 +9,7 @@ from nbgrader.api import Gradebook
 from autograder import cells, course, repo
 
 PLANTED_BUGS = Path(__file__).resolve().parent / "planted_bugs"
+ALTERNATIVES = Path(__file__).resolve().parent / "alternatives"
 
 
 def grade_rows(out):
@@ -48,6 +49,24 @@ def with_bug(notebook, bug):
     if cell.source.count(bug["old"]) != 1:
         raise ValueError(f"planted bug '{bug['why']}' no longer matches the solution of {bug['cell']}")
     cell.source = cell.source.replace(bug["old"], bug["new"])
+    return notebook
+
+
+def alternatives(assignment):
+    """Correct solutions written differently from the instructor's (tests/alternatives/): each must get full marks."""
+    path = ALTERNATIVES / f"{assignment}.py"
+    return runpy.run_path(str(path))["ALTERNATIVES"] if path.exists() else []
+
+
+def with_solutions(notebook, sources):
+    """A copy of `notebook` whose solution cells named in `sources` ({grade id: code}) hold that code instead."""
+    notebook = copy.deepcopy(notebook)
+    for cell in notebook.cells:
+        if cells.is_solution(cell) and cells.grade_id(cell) in sources:
+            cell.source = sources[cells.grade_id(cell)]
+    missing = set(sources) - {cells.grade_id(c) for c in notebook.cells if cells.is_solution(c)}
+    if missing:
+        raise ValueError(f"no solution cells {sorted(missing)} in the notebook")
     return notebook
 
 

@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from autograder.checks import (
     CheckFailure, check_close, check_compute_output_shape, check_config_roundtrip, check_differs,
-    check_equal, check_function_gradients, check_gradients, check_keras_file_roundtrip, check_model_file_roundtrip,
+    check_equal, check_function_gradients, check_greater, check_less, check_gradients, check_keras_file_roundtrip, check_model_file_roundtrip,
     check_not_built,
     check_output_shape, check_weights, random_batch,
 )
@@ -103,7 +103,32 @@ def test_check_close():
     check_close([1.0, 2.0], np.array([1.0, 2.0]), "same values")
     assert "index (1,)" in fails(check_close, [1.0, 2.5], [1.0, 2.0], "values")
     assert "shape" in fails(check_close, [1.0], [1.0, 2.0], "values")
-    assert "NaN" in fails(check_close, [np.nan], [1.0], "values")
+    assert "got:      nan" in fails(check_close, [np.nan], [1.0], "values")
+    assert "numeric" in fails(check_close, np.array(["a"]), [1.0], "values")
+
+
+def test_check_close_needs_the_same_nan_and_inf_where_the_reference_has_them():
+    check_close([np.nan, np.inf, -np.inf, 1.0], [np.nan, np.inf, -np.inf, 1.0], "special values")
+    assert "expected: nan" in fails(check_close, [1.0, 2.0], [1.0, np.nan], "values")
+    assert "expected: inf" in fails(check_close, [1.0], [np.inf], "values")
+    assert "expected: -inf" in fails(check_close, [np.inf], [-np.inf], "values")
+
+
+def test_check_close_tolerance_follows_the_dtype_and_prints_plain_numbers():
+    check_close(np.float32(0.5004), 0.5, "float32 survives TF32")  # rtol 1e-3
+    message = fails(check_close, np.float64(0.5004), 0.5, "float64 is held to 1e-6")
+    assert "expected: 0.5 " in message and "got:      0.5004 " in message and "np.float" not in message
+    fails(check_close, np.array([2, 3]), [2, 4], "integers compare exactly")
+    check_close(np.float64(0.5004), 0.5, "explicit tolerance", rtol=1e-3)
+
+
+def test_check_less_and_greater():
+    check_less(np.float32(0.25), 0.5, "loss after training")
+    assert "less than 0.5" in fails(check_less, 0.75, 0.5, "loss after training")
+    check_greater(0.9, 0.5, "accuracy")
+    assert "greater than 0.5" in fails(check_greater, 0.25, 0.5, "accuracy")
+    assert "a finite number" in fails(check_less, np.nan, 0.5, "loss")
+    assert "a finite number" in fails(check_greater, [1.0, 2.0], 0.5, "accuracy")
 
 
 def test_check_differs_and_equal():

@@ -2,7 +2,7 @@
 
 For each assignment in solutions/: the instructor's solution gets full marks, the released stub
 gets 0, each planted bug (tests/planted_bugs/<assignment>.py) loses its part's points and only
-those, a correct submission that writes warnings to stderr keeps full marks, a submission with a
+those, each correct solution written differently (tests/alternatives/<assignment>.py) gets full marks, a correct submission that writes warnings to stderr keeps full marks, a submission with a
 test cell deleted is graded with the cell restored, and the feedback hides the hidden tests.
 """
 import copy
@@ -14,7 +14,7 @@ from autograder.authoring.samples import released, solved
 from autograder.cells import grade_id, is_test
 from autograder.course import Course
 from autograder.repo import assignments
-from helpers import planted_bugs, with_bug, without_cell
+from helpers import alternatives, planted_bugs, with_bug, with_solutions, without_cell
 
 pytestmark = pytest.mark.kernels
 FUNCTION_START = re.compile(r"^( *)def [^\n]*:\n", re.MULTILINE)
@@ -52,26 +52,40 @@ def graded(request, tmp_path_factory):
     bugs = planted_bugs(assignment)
     for number, bug in enumerate(bugs):
         variants[f"bug{number}"] = with_bug(solution, bug)
+    others = alternatives(assignment)
+    for number, alternative in enumerate(others):
+        variants[f"alternative{number}"] = with_solutions(solution, alternative["cells"])
     for student, notebook in variants.items():
         course.submit(student, {name: notebook})
         course.autograde(student)
-    return course, parts, bugs
+    return course, parts, bugs, others
 
 
 def test_solution_gets_full_marks(graded):
-    course, parts, _ = graded
+    course, parts, *_ = graded
     scores = course.scores("solution")
     assert sorted(scores) == sorted(parts)
     assert {part: score for part, (score, _) in scores.items()} == {part: best for part, (_, best) in scores.items()}
 
 
+def test_correct_code_written_differently_gets_full_marks(graded):
+    course, parts, _, others = graded
+    assert len(others) >= 3, "at least three correct alternatives to every part"
+    for part in parts:
+        assert sum(part in {p for p in alt["parts"]} for alt in others) >= 3, f"fewer than three alternatives for {part}"
+    for number, alternative in enumerate(others):
+        scores = course.scores(f"alternative{number}")
+        lost = {part: score for part, (score, best) in scores.items() if score < best}
+        assert not lost, f"correct alternative '{alternative['why']}' lost points: {lost}"
+
+
 def test_untouched_stub_gets_zero(graded):
-    course, parts, _ = graded
+    course, parts, *_ = graded
     assert {part: score for part, (score, _) in course.scores("stub").items()} == dict.fromkeys(parts, 0)
 
 
 def test_each_planted_bug_loses_its_part_only(graded):
-    course, parts, bugs = graded
+    course, parts, bugs, _ = graded
     assert {bug["part"] for bug in bugs} == set(parts), "every graded part needs at least one planted bug"
     for number, bug in enumerate(bugs):
         scores = course.scores(f"bug{number}")
@@ -80,7 +94,7 @@ def test_each_planted_bug_loses_its_part_only(graded):
 
 
 def test_stderr_output_does_not_cost_points(graded):
-    course, parts, _ = graded
+    course, parts, *_ = graded
     scores = course.scores("warns")
     assert sorted(scores) == sorted(parts) and all(score == best > 0 for score, best in scores.values()), scores
     autograded = course.root / "autograded" / "warns" / course.assignment
@@ -88,13 +102,13 @@ def test_stderr_output_does_not_cost_points(graded):
 
 
 def test_deleted_test_cell_is_restored_and_graded(graded):
-    course, parts, _ = graded
+    course, parts, *_ = graded
     scores = course.scores("deleted")
     assert parts[-1] in scores and scores[parts[-1]][0] == scores[parts[-1]][1], scores
 
 
 def test_feedback_reports_results_without_hidden_tests(graded):
-    course, _, bugs = graded
+    course, _, bugs, _ = graded
     [html] = course.feedback("bug0")
     text = html.read_text()
     assert "BEGIN HIDDEN TESTS" not in text and "HIDDEN" not in text

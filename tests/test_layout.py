@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import autograder
+from autograder.repo import HIDDEN_TESTS, SOLUTIONS
 
 PACKAGE = Path(autograder.__file__).resolve().parent
 INSIDE = PACKAGE / "kernel" / "inside"
@@ -33,7 +34,7 @@ def test_files_run_in_the_sandbox_import_nothing_from_the_package(path):
 
 def test_the_launcher_imports_alone_without_site_packages():
     """As in the sandbox: only its own folder, only the standard library (ipykernel is imported in main())."""
-    code = f"import sys; sys.path.insert(0, {str(INSIDE)!r}); import launch, guard; print('ok')"
+    code = f"import sys; sys.path.insert(0, {str(INSIDE)!r}); import launch, guard, probe; print('ok')"
     ran = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=60)
     assert ran.stdout.strip() == "ok", ran.stderr
 
@@ -55,3 +56,12 @@ def test_nbgrader_cell_metadata_is_read_in_one_place(path):
         return
     assert not re.search(r"""get\(["']nbgrader["']\)|\[["']nbgrader["']\]""", path.read_text()), \
         f"{path}: read nbgrader's cell metadata through autograder/cells.py"
+
+
+@pytest.mark.parametrize("path", sorted(SOLUTIONS.glob(f"*/{HIDDEN_TESTS}")), ids=lambda p: p.parent.name)
+def test_hidden_tests_compute_references_with_numpy_alone(path):
+    """They run in the grader's process, which must not import TensorFlow (6 s, and the student's own
+    library): references come from NumPy; the probes, run in the kernel, import inside their bodies."""
+    top = [node for node in ast.parse(path.read_text()).body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    names = {alias.name if isinstance(node, ast.Import) else node.module for node in top for alias in node.names}
+    assert names <= {"numpy", "autograder.checks", "autograder.kernel.referee"}, names

@@ -2,8 +2,9 @@
 import nbformat
 import pytest
 
-from autograder import cells
+from autograder import cells, repo
 from autograder.authoring import badges, inline, release
+from autograder.kernel import referee
 from autograder.repo import EXERCISES, REPO, SOLUTIONS, assignments
 
 NOTEBOOKS = sorted(REPO.glob("book/*.ipynb")) + sorted(SOLUTIONS.glob("*/*.ipynb")) + sorted(EXERCISES.glob("*/*.ipynb"))
@@ -24,7 +25,11 @@ def test_solution_has_graded_parts_with_hidden_tests(assignment):
     tests = [c for c in notebook if cells.is_test(c)]
     assert len(tests) >= 4, "an exercise has at least four graded parts"
     assert all(cells.is_locked(c) and cells.points(c) > 0 for c in tests)
-    assert all("### BEGIN HIDDEN TESTS" in c.source for c in tests), "every graded part has hidden tests"
+    assert not any("HIDDEN TESTS" in c.source for c in notebook), "hidden tests live in hidden_tests.py, never in a notebook"
+    hidden = referee.load(SOLUTIONS / assignment / repo.HIDDEN_TESTS)
+    assert hidden, f"solutions/{assignment}/{repo.HIDDEN_TESTS} is missing"
+    missing = [cells.grade_id(c) for c in tests if not callable(getattr(hidden, cells.grade_id(c), None))]
+    assert not missing, f"no hidden test for {missing}"
     assert sum(1 for c in notebook if cells.is_solution(c)) >= 4
     locked = [cells.grade_id(c) for c in notebook if cells.is_locked(c) and not cells.is_test(c)]
     assert locked[:2] == [cells.SETUP_CELL_ID, cells.CHECKS_CELL_ID]
@@ -46,6 +51,12 @@ def test_release_inlines_the_checks_and_a_badge_for_the_configured_repository(mo
     monkeypatch.setattr(badges, "repository", lambda: {"url": "https://github.com/someone/fork", "branch": "dev"})
     fork = inline.released_source(path).cells[0].source
     assert f"colab.research.google.com/github/someone/fork/blob/dev/exercises/{path.parent.name}/{path.name})" in fork
+
+
+@pytest.mark.parametrize("assignment", assignments())
+def test_hidden_tests_stay_out_of_the_release(assignment):
+    released_files = {p.name for p in (EXERCISES / assignment).iterdir()}
+    assert repo.HIDDEN_TESTS not in released_files
 
 
 def test_exercises_are_what_the_release_writes():

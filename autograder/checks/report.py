@@ -7,6 +7,7 @@ class CheckFailure(AssertionError):
 
 
 def fail(what, expected, got, hint=None):
+    __tracebackhide__ = True
     message = f"{what}\n  expected: {expected}\n  got:      {got}"
     if hint:
         message += f"\n  hint: {hint}"
@@ -15,6 +16,12 @@ def fail(what, expected, got, hint=None):
 
 def passed(what):
     print(f"ok: {what}")
+
+
+def number(value):
+    """A number as a person reads it: 0.25, 3, nan; not np.float32(0.25)."""
+    value = value.item() if hasattr(value, "item") else value
+    return f"{value:.8g}" if isinstance(value, float) else repr(value)
 
 
 def describe_array(value, limit=6):

@@ -14,9 +14,11 @@ report.html and the terminal summary (report.py).
 import ctypes
 import fcntl
 import hashlib
+import hmac
 import json
 import os
 import queue
+import secrets
 import signal
 import shutil
 import subprocess
@@ -90,6 +92,9 @@ def _kill_tree(process):
     psutil.wait_procs(family, timeout=10)
 
 
+HIDDEN_TESTS_KEY = "hidden-tests.key"  # in the output folder: the instructor's secret behind Batch.seed
+
+
 class Batch:
     def __init__(self, assignment, out, db_url=None, show_hidden=False, limits=Limits(), sandboxed=True):
         """`sandboxed=False` runs student code with the grader's own permissions (--unsandboxed)."""
@@ -114,6 +119,7 @@ class Batch:
         except BlockingIOError:
             raise RuntimeError(f"another grading run is using {self.out}; wait for it or choose another --out") from None
         self.course.generate()
+        self._secret = self._read_secret()
         collection = collect(source, self.assignment, self.course.notebook_names(), extract_to=self.out / "unzipped")
         submissions = [s for s in collection.submissions if in_shard(s.student, shard)]
         keys = {s.student: hashlib.sha256((s.digest + self.assignment_digest).encode()).hexdigest() for s in submissions}
@@ -151,9 +157,22 @@ class Batch:
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, start_new_session=True, preexec_fn=_die_with_parent)
 
-    def job(self, student):
+    def job(self, student, seed=""):
         return Job(student, str(self.course.root), self.assignment, self.limits, self.db_url, self.show_hidden,
-                   self.sandboxed)
+                   self.sandboxed, seed)
+
+    def seed(self, student, key):
+        """The seed of a submission's hidden-test inputs: secret to students (drawn once per output folder,
+        kept in HIDDEN_TESTS_KEY), different for every submission, and the same when the same file is graded
+        again, so a regrade reproduces the verdict."""
+        return hmac.new(self._secret, f"{self.assignment}/{student}/{key}".encode(), "sha256").hexdigest()
+
+    def _read_secret(self):
+        path = self.out / HIDDEN_TESTS_KEY
+        if not path.exists():
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+                handle.write(secrets.token_hex(32))
+        return path.read_bytes()
 
     def admit(self, submission):
         """{notebook name: notebook} ready to grade, with the repairs made, or intake.Rejected."""
@@ -177,7 +196,7 @@ class Batch:
         Never raises: what goes wrong with one submission is that student's `error`, and the batch goes on."""
         started = time.monotonic()
         entry = {"key": key, "origin": submission.origin, "late": submission.late, "detail": "",
-                 "sandboxed": self.sandboxed}
+                 "sandboxed": self.sandboxed, "seed": self.seed(submission.student, key)}
         try:
             return self._grade(submission, entry, started)
         except Exception as error:
@@ -200,7 +219,7 @@ class Batch:
             if self._unstarted > self._spares.qsize():
                 self._spares.put(self._spawn_worker())
         try:
-            output, errors = process.communicate(input=self.job(submission.student).to_line(), timeout=self.limits.submission_seconds)
+            output, errors = process.communicate(input=self.job(submission.student, entry["seed"]).to_line(), timeout=self.limits.submission_seconds)
         except subprocess.TimeoutExpired:
             _kill_tree(process)
             process.communicate()

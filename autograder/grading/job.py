@@ -14,6 +14,7 @@ class Job:
     db_url: str = None
     show_hidden: bool = False
     sandboxed: bool = True
+    seed: str = ""  # draws the hidden tests' inputs (kernel/referee.py); see Batch.seed
 
     def to_line(self):
         return json.dumps({**asdict(self), "limits": self.limits.to_dict()}) + "\n"

@@ -23,7 +23,7 @@ def main():
     memory = job.limits.memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     course = Course(job.root, job.assignment, db_url=job.db_url, show_hidden=job.show_hidden, limits=job.limits,
-                    sandboxed=job.sandboxed)
+                    sandboxed=job.sandboxed, seed=job.seed)
     try:
         course.autograde(job.student)
         course.feedback(job.student)

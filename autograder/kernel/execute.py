@@ -23,12 +23,14 @@ from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Dict, Integer
+from traitlets import Bool, Dict, Integer, Unicode
 
 from ..cells import CHECKS_CELL_ID, grade_id, is_test
 from ..grading.incidents import LOG
 from ..limits import Limits
+from . import referee
 from .inside.guard import GUARD_MODULE
+from .inside.probe import PROBE_MODULE
 from .manager import MAX_MESSAGE_BYTES, CourseKernelManager
 
 MEMORY_ERRORS = {"MemoryError", "_ArrayMemoryError", "ResourceExhaustedError"}
@@ -39,6 +41,8 @@ class GuardedExecute(Execute):
     sandboxed = Bool(True, help="run the kernel in the bubblewrap sandbox (sandbox.py)").tag(config=True)
     guard = Bool(True, help="restore and verify the grading environment around graded test cells").tag(config=True)
     limits = Dict(help="autograder.limits.Limits as a dict (the cell time limit is Execute.timeout)").tag(config=True)
+    hidden_tests = Unicode("", help="the assignment's hidden_tests.py (see referee.py); empty: none").tag(config=True)
+    seed = Unicode("", help="draws the hidden tests' inputs of this submission; empty: from the student id").tag(config=True)
     # The kernel imports TensorFlow before it answers (inside/launch.py --preload): on a busy
     # machine that takes more than nbclient's default of 60 s.
     startup_timeout = Integer(300, help="seconds for the kernel to start and answer").tag(config=True)
@@ -54,7 +58,9 @@ class GuardedExecute(Execute):
         return Limits.from_dict(self.limits)
 
     def preprocess(self, nb, resources=None, km=None):
-        self._gone = None  # why the kernel is gone, once it is
+        self._gone, self._gone_at = None, None  # why the kernel is gone, once it is, and in which cell
+        self._hidden = referee.load(self.hidden_tests)
+        self._seed = self.seed or f"student:{(resources or {}).get('nbgrader', {}).get('student', '')}"
         self._out_of_memory = False
         self._output_sizes, self._truncated = {}, set()
         self._checks_source = "\n".join(c.source for c in nb.cells if grade_id(c) == CHECKS_CELL_ID)
@@ -63,7 +69,7 @@ class GuardedExecute(Execute):
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         if cell.cell_type != "code" or not cell.source.strip():
             return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
-        where = grade_id(cell) or f"cell {cell_index + 1}"
+        where, self._cell_index = grade_id(cell) or f"cell {cell_index + 1}", cell_index
         if self._gone:
             cell.outputs = [_error("NotRun", f"not run: {self._gone}")]
             return cell
@@ -99,6 +105,58 @@ class GuardedExecute(Execute):
     # nbclient binds the synchronous wrapper to its own coroutine: rebind it to the one above.
     execute_cell = run_sync(async_execute_cell)
 
+    def preprocess_cell(self, cell, resources, index):
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        if index == len(self.nb.cells) - 1:  # every cell has run: the hidden tests judge what the notebook built
+            self._judge_hidden_tests()
+        return cell, resources
+
+    def _judge_hidden_tests(self):
+        """Runs each graded part's hidden test (referee.py) whose visible test passed; a failure is
+        added to the part's test cell as an error, which nbgrader scores 0."""
+        parts = [(index, cell) for index, cell in enumerate(self.nb.cells)
+                 if is_test(cell) and self._hidden and hasattr(self._hidden, grade_id(cell))
+                 and not _has_error(cell)]
+        if not parts:
+            return
+        if self._gone and (self.km.expired or not run_sync(self._restore_kernel)()):
+            for _, cell in parts:
+                cell.outputs.append(_error("HiddenTestNotRun", f"hidden test not run: {self._gone}"))
+            return
+        student = referee.Student(self._ask_probe)
+        for _, cell in parts:
+            gid = grade_id(cell)
+            message = referee.judge(getattr(self._hidden, gid), student, referee.part_rng(self._seed, gid))
+            if message:
+                cell.outputs.append(_error("HiddenTestFailure", f"hidden test: {message}"))
+
+    def _ask_probe(self, request):
+        """Delivers one probe to the kernel; its answer's text. CheckFailure when none comes in time."""
+        answer = run_sync(self._evaluate)(f"__import__('sys').modules[{PROBE_MODULE!r}].run({request!r})")
+        if answer is None:
+            raise referee.CheckFailure(f"your code gave no answer within {self.timeout} s, or the kernel died")
+        return answer
+
+    async def _restore_kernel(self):
+        """After the kernel died (not of the submission's time limit): a fresh one that has run again the
+        code cells that completed before (test cells left out), so the hidden tests judge what the notebook
+        had built and the parts that finished keep their points. False if that fails."""
+        cells = [cell for index, cell in enumerate(self.nb.cells) if index < self._gone_at and cell.cell_type == "code"
+                 and cell.source.strip() and not is_test(cell) and not _has_error(cell)]
+        await self.km.shutdown_kernel(now=True)
+        self.kc.stop_channels()
+        try:
+            await self.async_start_new_kernel(cwd=self.resources.get("metadata", {}).get("path"))
+            await self.async_start_new_kernel_client()
+            for cell in cells:
+                msg_id = await ensure_async(self.kc.execute(cell.source, store_history=False, allow_stdin=False))
+                reply = await self.async_wait_for_reply(msg_id)
+                if reply is None:
+                    return False
+        except (DeadKernelError, RuntimeError, TimeoutError):
+            return False
+        return True
+
     async def _before_test(self, cell, where):
         """Restores the environment; returns False (the cell failed, not run) when that cannot be trusted."""
         answer = await self._ask_guard(lambda nonce: f"pre_test({nonce!r}, {self._checks_source!r})")
@@ -133,19 +191,27 @@ class GuardedExecute(Execute):
     async def _ask_guard(self, call):
         """Calls the guard in the kernel; its answer (a dict), or None when missing, malformed or not ours."""
         nonce = secrets.token_hex(16)
-        expression = f"__import__('sys').modules[{GUARD_MODULE!r}].{call(nonce)}"
-        msg_id = await ensure_async(self.kc.execute("", silent=True, store_history=False, allow_stdin=False,
-                                                    user_expressions={"guard": expression}, stop_on_error=False))
+        text = await self._evaluate(f"__import__('sys').modules[{GUARD_MODULE!r}].{call(nonce)}")
         try:
-            reply = await self.async_wait_for_reply(msg_id)
-            result = reply["content"]["user_expressions"]["guard"]
-            answer = json.loads(ast.literal_eval(result["data"]["text/plain"]))
-        except (TypeError, KeyError, ValueError, SyntaxError, DeadKernelError):
+            answer = json.loads(text)
+        except (TypeError, ValueError, RecursionError):
             return None
         return answer if isinstance(answer, dict) and answer.get("nonce") == nonce else None
 
+    async def _evaluate(self, expression):
+        """The string `expression` evaluates to in the kernel, outside any cell (not in the notebook's
+        history, no output kept); None when it fails, times out, or the answer is not a string."""
+        msg_id = await ensure_async(self.kc.execute("", silent=True, store_history=False, allow_stdin=False,
+                                                    user_expressions={"value": expression}, stop_on_error=False))
+        try:
+            reply = await self.async_wait_for_reply(msg_id)
+            text = ast.literal_eval(reply["content"]["user_expressions"]["value"]["data"]["text/plain"])
+        except (TypeError, KeyError, ValueError, SyntaxError, RecursionError, MemoryError, DeadKernelError):
+            return None
+        return text if isinstance(text, str) else None
+
     def _kernel_gone(self, cell, where, description, kind):
-        self._gone = f"{description} (in {where})"
+        self._gone, self._gone_at = f"{description} (in {where})", self._cell_index
         LOG.record(kind, where, description)
         cell.outputs.append(_error("KernelDied" if kind == "crashed" else "KernelStopped", description))
 
@@ -177,6 +243,10 @@ class GuardedExecute(Execute):
             LOG.record("output truncated", where, note)
             outs.append(NotebookNode(output_type="stream", name="stdout", text=f"\n[grader: {note}]\n"))
         return None
+
+
+def _has_error(cell):
+    return any(output.get("output_type") == "error" for output in cell.get("outputs", []))
 
 
 def _error(name, message):

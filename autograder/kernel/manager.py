@@ -28,7 +28,7 @@ from ..limits import Limits
 from . import sandbox
 
 INSIDE = Path(__file__).resolve().parent / "inside"  # the files that run in the kernel process
-INSIDE_FILES = ("launch.py", "guard.py")
+INSIDE_FILES = ("launch.py", "guard.py", "probe.py")
 # Largest ZMQ message the grader accepts from a kernel, and how many it queues: a kernel that
 # prints gigabytes must not take the grading process's memory with it (its output is cut at
 # a far smaller size anyway, see execute.py).

@@ -1,4 +1,4 @@
-"""Starts a student's Jupyter kernel: output limit, then the libraries, the guard, and the kernel.
+"""Starts a student's Jupyter kernel: output limit, the libraries, the hidden tests' probe, the guard, the kernel.
 
     python launch.py [--output-bytes N] [--preload numpy,tensorflow,keras] [--no-guard] -- KERNEL ARGS
 
@@ -16,6 +16,7 @@ import signal
 import sys
 
 import guard  # next to this file, found before main() takes this folder off sys.path
+import probe
 
 OUTPUT_MESSAGES = {"stream", "display_data", "execute_result", "update_display_data", "error"}
 
@@ -83,6 +84,7 @@ def main(argv=None):
             importlib.import_module(name)
         except ImportError:
             pass  # the notebook's own import will report it
+    probe.install(app.shell)
     if not args.no_guard:
         guard.install(app.shell, app.kernel)
     app.start()
