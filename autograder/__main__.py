@@ -104,11 +104,14 @@ def parser():
 
 
 def main(argv=None):
+    from .grading.collect import SourceRefused
     from .kernel.sandbox import SandboxUnavailable
 
     args = parser().parse_args(argv)
     try:
         args.run(args)
+    except SourceRefused as reason:
+        sys.exit(f"cannot grade these submissions: {reason}")
     except SandboxUnavailable as reason:
         sys.exit(f"cannot grade: no sandbox for student code here: {reason}.\n"
                  "Grading runs each student's code in a bubblewrap sandbox (see README, Grading). To grade without it, "

@@ -10,10 +10,12 @@ import re
 
 import pytest
 
+from autograder import checks
 from autograder.authoring.samples import released, solved
 from autograder.cells import grade_id, is_test
 from autograder.course import Course
-from autograder.repo import assignments
+from autograder.kernel import referee
+from autograder.repo import HIDDEN_TESTS, assignments
 from helpers import alternatives, planted_bugs, with_bug, with_solutions, without_cell
 
 pytestmark = pytest.mark.kernels
@@ -108,8 +110,15 @@ def test_deleted_test_cell_is_restored_and_graded(graded):
 
 
 def test_feedback_reports_results_without_hidden_tests(graded):
+    """A failing part says what was expected and what came back; nothing of hidden_tests.py (its code, its
+    function names) reaches any feedback, whatever the submission."""
     course, _, bugs, _ = graded
+    hidden = referee.load(course.root / "solutions" / course.assignment / HIDDEN_TESTS)
+    names = [name for name, value in vars(hidden).items() if getattr(value, "__module__", "") == "hidden_tests"
+             and callable(value) and not name.startswith("test_") and name not in checks.__all__]  # probes, references
     [html] = course.feedback("bug0")
     text = html.read_text()
-    assert "BEGIN HIDDEN TESTS" not in text and "HIDDEN" not in text
-    assert "CheckFailure" in text and "expected:" in text
+    assert ("CheckFailure" in text or "HiddenTestFailure" in text) and "expected:" in text
+    for student in ["solution", *(f"bug{n}" for n in range(len(bugs)))]:
+        text = "".join(path.read_text() for path in course.feedback(student))
+        assert "HIDDEN TESTS" not in text and not [name for name in names if name in text], student
