@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 JOBS ?= 2
 
-.PHONY: venv book test test-quick exercises check-exercises grade grade-demo bench system-deps clean
+.PHONY: venv book test test-quick exercises check-exercises grade grade-demo bench mutants system-deps clean
 
 venv: $(INSTALLED)
 
@@ -59,6 +59,11 @@ grade-demo: venv
 
 bench: venv
 	$(BIN)/python -m autograder bench
+
+# make mutants ASSIGNMENT=01_custom_layers [ARGS="--part test_my_dense"]: mutants of the solution that the
+# tests do not kill, other than those reviewed in solutions/ASSIGNMENT/equivalent_mutants.txt, fail it.
+mutants: venv
+	$(BIN)/python -m autograder mutants $(ASSIGNMENT) $(ARGS)
 
 # Inline autograder/checks into solutions/ and regenerate exercises/ with nbgrader.
 exercises: venv

@@ -5,6 +5,7 @@
   bench     measure grading time, throughput and memory on this machine
   release   regenerate exercises/ from solutions/ (checks and Colab badge inlined) with nbgrader
   check     fail if exercises/ differs from what the release would write
+  mutants   mutation-test an assignment's tests: mutants of its solution that its tests do not catch
 """
 import argparse
 import os
@@ -55,6 +56,12 @@ def cmd_check(args):
     print("exercises/ is what the release writes from solutions/")
 
 
+def cmd_mutants(args):
+    from .authoring import mutants
+
+    mutants.main(args.assignment, args.part, args.timeout, args.verbose)
+
+
 def add_unsandboxed(parser):
     parser.add_argument("--unsandboxed", action="store_true",
                         help="run student code without the bubblewrap sandbox (where none can be had, e.g. macOS); "
@@ -100,6 +107,12 @@ def parser():
     release.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     release.set_defaults(run=cmd_release)
     commands.add_parser("check", help="check that exercises/ is up to date").set_defaults(run=cmd_check)
+    mutants = commands.add_parser("mutants", help="mutation-test an assignment's tests against its solution")
+    mutants.add_argument("assignment", choices=repo.assignments())
+    mutants.add_argument("--part", action="append", help="grade id of a part's test or solution cell (repeatable)")
+    mutants.add_argument("--timeout", type=int, default=120, help="seconds per cell or hidden test (default 120)")
+    mutants.add_argument("--verbose", action="store_true", help="also list the killed mutants, each with what killed it")
+    mutants.set_defaults(run=cmd_mutants)
     return main_parser
 
 
