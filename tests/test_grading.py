@@ -2,12 +2,17 @@
 
 For each assignment in solutions/: the instructor's solution gets full marks, the released stub
 gets 0, each planted bug (tests/planted_bugs/<assignment>.py) loses its part's points and only
-those, each correct solution written differently (tests/alternatives/<assignment>.py) gets full marks, a correct submission that writes warnings to stderr keeps full marks, a submission with a
-test cell deleted is graded with the cell restored, and the feedback hides the hidden tests.
+those, each correct solution written differently (tests/alternatives/<assignment>.py) gets full
+marks, a correct submission that writes warnings to stderr keeps full marks (from the grader and
+from `nbgrader validate`), a submission with a test cell deleted is graded with the cell
+restored, and the feedback shows nothing of the hidden tests.
 """
 import copy
 import re
+import subprocess
+import sys
 
+import nbformat
 import pytest
 
 from autograder import checks
@@ -15,7 +20,7 @@ from autograder.authoring.samples import released, solved
 from autograder.cells import grade_id, is_test
 from autograder.course import Course
 from autograder.kernel import referee
-from autograder.repo import HIDDEN_TESTS, assignments
+from autograder.repo import HIDDEN_TESTS, assignments, notebook_names
 from helpers import alternatives, planted_bugs, with_bug, with_solutions, without_cell
 
 pytestmark = pytest.mark.kernels
@@ -101,6 +106,18 @@ def test_stderr_output_does_not_cost_points(graded):
     assert sorted(scores) == sorted(parts) and all(score == best > 0 for score, best in scores.values()), scores
     autograded = course.root / "autograded" / "warns" / course.assignment
     assert "UserWarning" in "".join(p.read_text() for p in autograded.glob("*.ipynb")), "the warning should be kept, as stdout"
+
+
+def test_nbgrader_validate_gives_the_graders_verdict_on_warnings(tmp_path):
+    """Students check their work with `nbgrader validate`: a correct notebook that warns, to stderr, from
+    every function it defines passes there too, as it gets full marks from the grader (above)."""
+    assignment = assignments()[0]
+    [name] = notebook_names(assignment)
+    path = tmp_path / f"{name}.ipynb"
+    nbformat.write(with_warning_in_every_solution(solved(assignment, name)), path)
+    ran = subprocess.run([sys.executable, "-m", "nbgrader", "validate", str(path)], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=900)
+    assert "Success! Your notebook passes all the tests." in ran.stdout, ran.stdout[-3000:]
 
 
 def test_deleted_test_cell_is_restored_and_graded(graded):

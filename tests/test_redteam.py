@@ -27,7 +27,7 @@ import pytest
 from autograder.grading.batch import Batch, grade_batch
 from autograder.kernel import sandbox
 from autograder.limits import Limits
-from autograder.repo import REPO
+from autograder.repo import HIDDEN_TESTS, REPO
 from helpers import grade_rows, gradebook_totals
 from redteam.cases import CASES, PARTS
 from redteam.notebooks import ASSIGNMENT, NAME
@@ -112,6 +112,8 @@ def context(root, out, listener):
         "solutions": [str(REPO / "solutions" / ASSIGNMENT / f"{NAME}.ipynb"),
                       str(course / "solutions" / ASSIGNMENT / f"{NAME}.ipynb")],
         "hidden_tests": [str(course / "gradebook.db"), str(course / "solutions" / ASSIGNMENT / f"{NAME}.ipynb"),
+                         str(REPO / "solutions" / ASSIGNMENT / HIDDEN_TESTS),
+                         str(course / "solutions" / ASSIGNMENT / HIDDEN_TESTS),
                          str(course / "autograded" / "o_read_hidden_tests" / ASSIGNMENT / f"{NAME}.ipynb"),
                          str(root / "canary" / "secret.txt")],
         "course_files": [str(course / "gradebook.db"), str(course / "pwned.txt"), str(root / "canary" / "pwned.txt")],

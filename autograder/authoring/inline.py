@@ -23,6 +23,31 @@ HEADER = """#@title Course checks: run this cell, do not edit it
 # The checks that the tests below call: the same code the grader runs. Generated from
 # autograder/checks/ in the course repository; edits here are replaced when graded.
 """
+# Ends the released checks cell. nbgrader scores a graded cell 0 when it wrote to stderr, where
+# TensorFlow and Keras log warnings; the grader turns stderr into stdout (kernel/preprocessors.py),
+# and in a notebook kernel this does the same, so `nbgrader validate` agrees with the grader.
+STDERR_TO_STDOUT = """
+
+def _stderr_to_stdout():
+    \"\"\"In a notebook, warnings and log lines go to stdout: a graded cell fails only by raising.\"\"\"
+    import logging
+    import sys
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    if get_ipython() is None or sys.stderr is sys.stdout:
+        return
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", []):
+            if getattr(handler, "stream", None) is sys.stderr:
+                handler.setStream(sys.stdout)
+    sys.stderr = sys.stdout
+
+
+_stderr_to_stdout()
+"""
 SOLUTION_CHECKS_CELL = ("# The course checks. The released notebook holds their code here (`make exercises`).\n"
                         "from autograder.checks import *  # noqa: F403")
 # Files of an assignment's source folder that never reach students.
@@ -53,7 +78,7 @@ def checks_source():
         imports.extend(line for line in module_imports if line not in imports)
         sections.append(f"# ---- checks/{name}.py ----\n{body}")
     imports = "\n".join(sorted(imports, key=lambda line: (line.startswith("from"), line)))
-    return HEADER + imports + "\n\n\n" + "\n\n\n".join(sections) + "\n"
+    return HEADER + imports + "\n\n\n" + "\n\n\n".join(sections) + "\n" + STDERR_TO_STDOUT
 
 
 def checks_cell(notebook, path="notebook"):

@@ -83,8 +83,9 @@ def judge(test, student, rng):
             test(student, rng)
     except CheckFailure as failure:
         return str(failure)
-    except Exception as error:  # a fault of the hidden test itself: no points, and the instructor must know
-        return f"the hidden test could not run ({type(error).__name__}: {error}); tell your instructor"
+    except Exception as error:  # what came back lacks what the test reads (a student's own data), or a fault of the test
+        return (f"the hidden test could not use what your code returned ({type(error).__name__}: {str(error)[:300]}); "
+                "if your code passes the visible tests and this persists, tell your instructor")
     if not student.calls:
         return "the hidden test never ran your code; tell your instructor"
     return None

@@ -156,7 +156,7 @@ def _drop_privileges(uid):
 
 def _environment():
     return {"HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "USER": "student",
-            "LOGNAME": "student", "TF_CPP_MIN_LOG_LEVEL": "2", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
+            "LOGNAME": "student", "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONNOUSERSITE": "1"}
 
 
