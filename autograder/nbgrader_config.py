@@ -15,8 +15,9 @@ c.CourseDirectory.course_id = "keras-customization"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
 
-# The hidden tests stay with the instructor: not in the release, not in a student's autograded folder.
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", HIDDEN_TESTS]
+# The hidden tests and the reviewed mutants stay with the instructor: not in the release, not in a
+# student's autograded folder.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", HIDDEN_TESTS, "equivalent_mutants.txt"]
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
