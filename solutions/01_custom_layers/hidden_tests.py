@@ -50,6 +50,11 @@ def dense_probe(units, activation, x, kernel, bias, probe):
     layer.kernel.assign(kernel)
     layer.bias.assign(bias)
     result["output"] = layer(x)
+    by_function = MyDense(units, activation=lambda z: keras.ops.tanh(z), dtype="float64")
+    by_function(x)
+    by_function.kernel.assign(kernel)
+    by_function.bias.assign(bias)
+    result["function_output"] = by_function(x)
     inputs = tf.constant(x)
     with tf.GradientTape() as tape:
         tape.watch(inputs)
@@ -95,6 +100,8 @@ def test_my_dense(student, rng):
                  f"values from {initial.min():.3f} to {initial.max():.3f}")
         reference = lambda x, kernel, bias: ACTIVATIONS[activation](x @ kernel + bias)  # noqa: E731
         check_close(got["output"], reference(x, kernel, bias), f"{what} on a rank-3 input with weights set")
+        check_close(got["function_output"], np.tanh(x @ kernel + bias),
+                    f"MyDense({units}) with a function as activation (z -> keras.ops.tanh(z)), weights set")
         check_gradients_match(got["gradients"], reference, {"x": x, "kernel": kernel, "bias": bias}, probe, what)
         check_shape(got["symbolic_shape"], (None, steps, units), f"{what}: output shape for keras.Input")
         check_shape(got["computed_shape"], (None, steps, units), f"{what}: compute_output_shape")
@@ -111,7 +118,7 @@ def running_sum_probe(batches, x, y):
     import os
     import tempfile
 
-    layer = RunningSum(dtype="float64")
+    layer = RunningSum()  # the default dtype, float32: the instructions ask for no other
     result = {"weights_before_call": len(layer.weights), "outputs": [layer(batch) for batch in batches]}
     result["trainable"] = {w.name: list(w.shape) for w in layer.trainable_weights}
     result["non_trainable"] = {w.name: list(w.shape) for w in layer.non_trainable_weights}
@@ -119,7 +126,7 @@ def running_sum_probe(batches, x, y):
     inputs = tf.constant(batches[0])
     with tf.GradientTape() as tape:
         tape.watch(inputs)
-        objective = tf.reduce_sum(RunningSum(dtype="float64")(inputs) * inputs)
+        objective = tf.reduce_sum(RunningSum()(inputs) * inputs)
     result["input_gradient"] = tape.gradient(objective, inputs)
     keras.utils.set_random_seed(0)
     model_inputs = keras.Input(shape=x.shape[1:])
@@ -138,7 +145,7 @@ def running_sum_probe(batches, x, y):
 
 def test_running_sum(student, rng):
     features = int(rng.integers(2, 9))
-    batches = [rng.standard_normal((int(rng.integers(1, 9)), features)) + 1.5 for _ in range(4)]
+    batches = [(rng.standard_normal((int(rng.integers(1, 9)), features)) + 1.5).astype("float32") for _ in range(4)]
     x = rng.standard_normal((32, features)).astype("float32")
     got = student.call(running_sum_probe, batches=batches, x=x, y=rng.standard_normal((32, 1)).astype("float32"))
     check_equal(got["weights_before_call"], 0, "RunningSum weights before the first call")
@@ -146,7 +153,7 @@ def test_running_sum(student, rng):
         check_close(output, batch, f"RunningSum returns its inputs unchanged (batch {index + 1})")
     check_equal(got["trainable"], {}, "RunningSum trainable weights")
     check_equal(got["non_trainable"], {"total": [features], "count": []}, "RunningSum non-trainable weights (name: shape)")
-    check_close(got["total"], np.sum(np.concatenate(batches), axis=0), "total after four batches")
+    check_close(got["total"], np.sum(np.concatenate(batches).astype("float64"), axis=0), "total after four batches")
     check_close(got["count"], float(sum(len(b) for b in batches)), "count after four batches (samples, not calls)")
     check_close(got["input_gradient"], 2 * batches[0], "gradient through RunningSum (it returns its inputs)")
     check_close(got["total_after_fit"], 2 * x.sum(axis=0), "total after fit over 2 epochs (updated by the layer only)",
