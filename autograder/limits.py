@@ -18,7 +18,7 @@ class Limits:
     processes: int = 256 + 8 * (os.cpu_count() or 1)  # the kernel uid's processes and threads (TF starts ~4 per core)
     file_bytes: int = 2**30  # largest file a kernel may write
     open_files: int = 4096
-    tmp_bytes: int = 512 * 2**20  # the kernel's private /tmp and /dev/shm (RAM-backed)
+    tmp_bytes: int = 512 * 2**20  # each of the kernel's private /tmp, /dev/shm and working folder (RAM-backed)
 
     HELP = {
         "cell_seconds": "seconds per cell",

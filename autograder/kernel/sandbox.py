@@ -2,9 +2,8 @@
 
 What the kernel sees: /usr (and the /bin, /lib symlinks into it), the few /etc files the
 dynamic loader and fonts need, a passwd naming its own uid, the Python environment read-only,
-a private /tmp and /dev/shm (size-capped tmpfs), its working folder (a scratch copy of the
-submission's files without the notebooks: once nbgrader has restored them they hold the hidden
-tests) and the folder of its ZMQ sockets. Nothing else: not solutions/, not the gradebook, not
+a private /tmp, /dev/shm and working folder (size-capped tmpfs; the submission's data files,
+not its notebooks, bound read-only into the working folder) and the folder of its ZMQ sockets. Nothing else: not solutions/, not the gradebook, not
 other students' folders. It has no network (its own network namespace: only a loopback
 nobody listens on), its own PID namespace (it sees and can signal only its own processes, and
 they all die when bwrap dies: --die-with-parent), IPC and UTS namespaces.
@@ -104,8 +103,9 @@ class UidLease:
 def command(inner, uid, workdir, sockets, extra_files, limits):
     """The bwrap command line that runs `inner` (a list) in the sandbox as `uid`, under `limits`.
 
-    `workdir` (the kernel's working folder) and `sockets` (its ZMQ socket folder) are bound
-    read-write at their own paths; `extra_files` maps files to bind read-only, {inside: outside}.
+    `workdir` (the kernel's working folder: a tmpfs holding its files, read-only) and `sockets` (its ZMQ
+    socket folder, bound read-write) keep their paths; `extra_files` maps files to bind read-only,
+    {inside: outside}.
     """
     python_trees = sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
                                                         os.path.dirname(os.path.realpath(sys.executable)))})
@@ -119,8 +119,12 @@ def command(inner, uid, workdir, sockets, extra_files, limits):
             argv += _parents(link) + ["--symlink", os.path.realpath(link), link]
     for inside, outside in extra_files.items():
         argv += _parents(inside) + ["--ro-bind", str(outside), inside]
-    for folder in (workdir, sockets):
-        argv += _parents(str(folder)) + ["--bind", str(folder), str(folder)]
+    # The working folder is a size-capped tmpfs too, not the host's disk: a kernel cannot fill the
+    # disk however many files it writes. The submission's data files are bound into it read-only.
+    argv += _parents(str(workdir)) + ["--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", str(workdir)]
+    for path in sorted(Path(workdir).iterdir()):
+        argv += ["--ro-bind", str(path), str(path)]
+    argv += _parents(str(sockets)) + ["--bind", str(sockets), str(sockets)]
     argv += ["--chdir", str(workdir), "--clearenv"]
     for name, value in {**_environment(), **limits.thread_environment()}.items():
         argv += ["--setenv", name, value]

@@ -144,6 +144,19 @@ except OSError as error:
     print(f"fork bomb stopped after {forks} forks: {type(error).__name__}")
 '''
 
+DISK_FILL = '''
+import os
+written, files = 0, 0
+try:
+    while True:  # 20,000 small files, then 64 MiB ones, in the working folder, until something stops it
+        size = 1 if files < 20_000 else 64 * 2**20
+        with open(f"junk{files}", "wb") as handle:
+            handle.write(b"x" * size)
+        files, written = files + 1, written + size
+except OSError as error:
+    print(f"disk-blocked after {files} files, {written // 2**20} MiB: {type(error).__name__}")
+'''
+
 FLOOD = '''
 import sys
 line = "x" * (2**20 - 1) + "\\n"
@@ -393,6 +406,8 @@ CASES = [
     Case("r_fork_bomb", "runaway", "fork bomb (every child forks) after the last test",
          notebook(lambda ctx: with_cell_after(correct(), "test_batch_norm", FORK_BOMB)), "graded",
          evidence=("fork bomb stopped after",)),
+    Case("r_disk_fill", "runaway", "files written until the disk is full, in the working folder",
+         notebook(lambda ctx: prepend(correct(), "my_dense", DISK_FILL)), "graded", evidence=("disk-blocked after",)),
     Case("r_output_flood", "runaway", "1 GiB printed by a solution cell",
          notebook(lambda ctx: prepend(correct(), "gaussian_noise", FLOOD.format(megabytes=1024))), "output truncated",
          evidence=("of output; the rest was dropped]",)),
