@@ -24,18 +24,23 @@ BUGS = [
     dict(part="test_fit_epochs", cell="fit_epochs", why="validation pass in training mode",
          old="y_pred = model(x, training=False)", new="y_pred = model(x, training=True)"),
     dict(part="test_fit_epochs", cell="fit_epochs", why="batch losses averaged without weighting by batch size",
-         old="train_loss.update_state(loss, sample_weight=keras.ops.shape(x)[0])", new="train_loss.update_state(loss)"),
+         old="train_loss.update_state(loss, sample_weight=batch_size)", new="train_loss.update_state(loss)"),
     dict(part="test_fit_epochs", cell="fit_epochs", why="validation loss without model.losses",
          old="loss = loss_fn(y, y_pred) + sum(model.losses)", new="loss = loss_fn(y, y_pred)"),
     # Part 3: CustomModel
     dict(part="test_custom_model", cell="custom_model",
          why="the posts' compiled_loss/compiled_metrics train_step (logs the mean prediction as the loss)",
-         old='''            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+         old='''            loss = self.compute_loss(
+                x=x, y=y, y_pred=y_pred, sample_weight=sample_weight
+            )
         gradients = tape.gradient(loss, self.trainable_variables)
-        self.optimizer.apply_gradients(zip(gradients, self.trainable_variables))
+        self.optimizer.apply_gradients(
+            zip(gradients, self.trainable_variables)
+        )
+        batch_size = keras.ops.shape(x)[0]
         for metric in self.metrics:
             if metric.name == "loss":
-                metric.update_state(loss)
+                metric.update_state(loss, sample_weight=batch_size)
             else:
                 metric.update_state(y, y_pred, sample_weight=sample_weight)
 ''',
@@ -45,28 +50,70 @@ BUGS = [
         self.compiled_metrics.update_state(y, y_pred, sample_weight=sample_weight)
 '''),
     dict(part="test_custom_model", cell="custom_model", why="sample_weight not passed to compute_loss in train_step",
-         old="loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)\n",
-         new="loss = self.compute_loss(x=x, y=y, y_pred=y_pred)\n"),
+         old="                x=x, y=y, y_pred=y_pred, sample_weight=sample_weight\n            )",
+         new="                x=x, y=y, y_pred=y_pred\n            )"),
     dict(part="test_custom_model", cell="custom_model", why="test_step runs the model in training mode",
          old="y_pred = self(x, training=False)", new="y_pred = self(x, training=True)"),
+    dict(part="test_custom_model", cell="custom_model",
+         why="compiled metrics updated without sample_weight (weighted_metrics come out unweighted; issue 15)",
+         old='''                metric.update_state(loss, sample_weight=batch_size)
+            else:
+                metric.update_state(y, y_pred, sample_weight=sample_weight)
+        return self.get_metrics_result()
+        ### END SOLUTION
+
+    def test_step''',
+         new='''                metric.update_state(loss, sample_weight=batch_size)
+            else:
+                metric.update_state(y, y_pred)
+        return self.get_metrics_result()
+        ### END SOLUTION
+
+    def test_step'''),
+    dict(part="test_custom_model", cell="custom_model",
+         why="loss tracker not weighted by batch size (an epoch with a smaller last batch logs another mean than fit())",
+         old='''                metric.update_state(loss, sample_weight=batch_size)
+            else:
+                metric.update_state(y, y_pred, sample_weight=sample_weight)
+        return self.get_metrics_result()
+        ### END SOLUTION
+
+    def test_step''',
+         new='''                metric.update_state(loss)
+            else:
+                metric.update_state(y, y_pred, sample_weight=sample_weight)
+        return self.get_metrics_result()
+        ### END SOLUTION
+
+    def test_step'''),
     # Part 4: TrackedModel
     dict(part="test_tracked_model", cell="tracked_model", why="regularization losses left out of the tracked training loss",
-         old='''            y_pred = self(x, training=True)
-            loss = keras.ops.mean(keras.ops.square(y - y_pred)) + sum(self.losses)
+         old='''            loss = keras.ops.mean(keras.ops.square(y - y_pred))
+            loss = loss + sum(self.losses)
 ''',
-         new='''            y_pred = self(x, training=True)
-            loss = keras.ops.mean(keras.ops.square(y - y_pred))
+         new='''            loss = keras.ops.mean(keras.ops.square(y - y_pred))
 '''),
     dict(part="test_tracked_model", cell="tracked_model", why="test_step left to the built-in one (evaluate reports zeros)",
          old='''        x, y = data
         y_pred = self(x, training=False)
-        loss = keras.ops.mean(keras.ops.square(y - y_pred)) + sum(self.losses)
-        self.loss_tracker.update_state(loss)
+        loss = keras.ops.mean(keras.ops.square(y - y_pred))
+        loss = loss + sum(self.losses)
+        batch_size = keras.ops.shape(x)[0]
+        self.loss_tracker.update_state(loss, sample_weight=batch_size)
         self.mae_metric.update_state(y, y_pred)
-        return {m.name: m.result() for m in self.metrics}
+        return self.get_metrics_result()
 ''',
          new='''        return super().test_step(data)
 '''),
     dict(part="test_tracked_model", cell="tracked_model", why="test_step runs the model in training mode",
          old="y_pred = self(x, training=False)", new="y_pred = self(x, training=True)"),
+    dict(part="test_tracked_model", cell="tracked_model",
+         why="loss tracker not weighted by batch size (the book's fix: fit() weights its tracker by batch size)",
+         old='''            zip(gradients, self.trainable_variables)
+        )
+        batch_size = keras.ops.shape(x)[0]
+        self.loss_tracker.update_state(loss, sample_weight=batch_size)''',
+         new='''            zip(gradients, self.trainable_variables)
+        )
+        self.loss_tracker.update_state(loss)'''),
 ]
