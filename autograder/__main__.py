@@ -59,7 +59,7 @@ def cmd_check(args):
 def cmd_mutants(args):
     from .authoring import mutants
 
-    mutants.main(args.assignment, args.part, args.timeout, args.verbose)
+    mutants.main(args.assignment, args.part, args.timeout, args.verbose, args.seed, args.hidden_only)
 
 
 def add_unsandboxed(parser):
@@ -112,6 +112,8 @@ def parser():
     mutants.add_argument("--part", action="append", help="grade id of a part's test or solution cell (repeatable)")
     mutants.add_argument("--timeout", type=int, default=120, help="seconds per cell or hidden test (default 120)")
     mutants.add_argument("--verbose", action="store_true", help="also list the killed mutants, each with what killed it")
+    mutants.add_argument("--seed", default="mutants", help="draws the hidden tests' inputs (default: mutants)")
+    mutants.add_argument("--hidden-only", action="store_true", help="skip the visible tests: judge by the hidden tests alone")
     mutants.set_defaults(run=cmd_mutants)
     return main_parser
 

@@ -13,7 +13,8 @@ autograder/kernel/inside/launch.py, unsandboxed: this is the instructor's own co
 tests' probe installed): the mutated solution cell, then the part's visible test cell, then the
 part's hidden test (solutions/<assignment>/hidden_tests.py, judged here as the grader judges it,
 autograder/kernel/referee.py). A mutant is killed when one of these errors or fails, or runs past
-the time limit (the kernel is then restarted); otherwise it survived.
+the time limit (the kernel is then restarted); otherwise it survived. With `--hidden-only` the
+visible test is skipped: the hidden test alone must kill every mutant that breaks the contract.
 
 A survivor is either a gap in the tests (strengthen the hidden test) or an equivalent mutant (the
 change does not change what the instructions ask for). Equivalent ones are listed, each with its
@@ -42,7 +43,7 @@ from ..kernel import referee
 from .samples import solved
 
 EQUIVALENT_MUTANTS = "equivalent_mutants.txt"
-SEED = "mutants"  # the hidden tests' inputs: one fixed draw, so that runs are comparable
+SEED = "mutants"  # the hidden tests' inputs by default: one fixed draw, so that runs are comparable
 SNIPPET = 90  # characters of code shown on each side of a mutant's line
 
 ARITHMETIC = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.FloorDiv: ast.Div,
@@ -429,8 +430,9 @@ class Outcome:
 class Runner:
     """Runs the mutants of an assignment's parts in one kernel (restarted after a time limit or a crash)."""
 
-    def __init__(self, assignment, timeout=120, out=print):
-        self.assignment, self.timeout, self.out = assignment, timeout, out
+    def __init__(self, assignment, timeout=120, out=print, seed=SEED, hidden_only=False):
+        self.assignment, self.timeout, self.out, self.seed = assignment, timeout, out, seed
+        self.hidden_only = hidden_only  # judge by the hidden test alone: it must cover the whole contract
         [name] = repo.notebook_names(assignment)
         self.notebook = solved(assignment, name)
         self.hidden = referee.load(repo.SOLUTIONS / assignment / repo.HIDDEN_TESTS)
@@ -462,13 +464,13 @@ class Runner:
             error = self.kernel.run(forget + code)
             if error:
                 return f"the solution cell raised {error}"
-            error = self.kernel.run(part.visible)
+            error = None if self.hidden_only else self.kernel.run(part.visible)
             if error:
                 return f"visible test: {error}"
             test = getattr(self.hidden, part.test_id, None) if self.hidden else None
             if test is None:
                 return None
-            message = referee.judge(test, referee.Student(self.kernel.ask), referee.part_rng(SEED, part.test_id))
+            message = referee.judge(test, referee.Student(self.kernel.ask), referee.part_rng(self.seed, part.test_id))
             return f"hidden test: {message}" if message else None
         except KernelTimeout as error:
             self.fresh_kernel()
@@ -515,7 +517,7 @@ def report(outcome, out=print, verbose=False):
             out(f"      {line}")
 
 
-def run(assignment, parts=None, timeout=120, select=None, out=print, verbose=False):
+def run(assignment, parts=None, timeout=120, select=None, out=print, verbose=False, seed=SEED, hidden_only=False):
     """Mutation testing of `assignment` (all parts, or those whose test or solution grade id is in
     `parts`); the list of Outcome. `select(mutant)` keeps a subset of the mutants (tests)."""
     equivalent = read_equivalent(repo.SOLUTIONS / assignment / EQUIVALENT_MUTANTS)
@@ -523,7 +525,7 @@ def run(assignment, parts=None, timeout=120, select=None, out=print, verbose=Fal
     if parts and not chosen:
         raise ValueError(f"{assignment} has no part {', '.join(parts)}")
     started = time.monotonic()
-    runner = Runner(assignment, timeout, out)
+    runner = Runner(assignment, timeout, out, seed, hidden_only)
     outcomes = []
     try:
         runner.fresh_kernel()
@@ -536,7 +538,7 @@ def run(assignment, parts=None, timeout=120, select=None, out=print, verbose=Fal
     killed = sum(o.killed for o in outcomes)
     out(f"{assignment}: {made} mutants, {killed} killed, {sum(len(o.survivors) for o in outcomes)} survived, "
         f"{sum(len(o.unexplained) for o in outcomes)} not reviewed as equivalent; {time.monotonic() - started:.0f} s")
-    if not parts and not select:
+    if not parts and not select and not hidden_only:
         seen = {m.key for o in outcomes for m in o.survivors}
         for key in equivalent:
             if key not in seen:
@@ -544,8 +546,8 @@ def run(assignment, parts=None, timeout=120, select=None, out=print, verbose=Fal
     return outcomes
 
 
-def main(assignment, parts=None, timeout=120, verbose=False):
-    outcomes = run(assignment, parts, timeout, verbose=verbose)
+def main(assignment, parts=None, timeout=120, verbose=False, seed=SEED, hidden_only=False):
+    outcomes = run(assignment, parts, timeout, verbose=verbose, seed=seed, hidden_only=hidden_only)
     if any(o.baseline_error for o in outcomes):
         sys.exit(f"{assignment}: the unmutated solution fails its own tests")
     unexplained = sum(len(o.unexplained) for o in outcomes)
