@@ -111,6 +111,26 @@ def test_a_grade_id_edited_into_a_list_is_an_unknown_id_not_a_crash():
     assert "a solution cell whose grade id was changed to \"['mine']\" was kept as added code" in changes
 
 
+def stripped(notebook, ids=True):
+    """`notebook` as an editor that drops cell metadata (and, with `ids=False`, cell ids) saves it."""
+    notebook = nbformat.reads(nbformat.writes(notebook), as_version=4)
+    for cell in notebook.cells:
+        cell.metadata = {}
+        if not ids:
+            cell.id = f"x{abs(hash(cell.source)) % 10**8}"
+    return notebook
+
+
+@pytest.mark.parametrize("ids", [True, False], ids=["cell ids kept", "cell ids changed"])
+def test_cells_that_lost_their_nbgrader_metadata_are_matched_to_the_assignment(ids):
+    release, solution = released(ASSIGNMENT, NAME), solved(ASSIGNMENT, NAME)
+    expected, _ = structure.repair(solution, release)
+    repaired, changes = structure.repair(stripped(solution, ids), release)
+    assert [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in repaired.cells] == \
+        [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in expected.cells]
+    assert len(changes) == 1 and "lost their nbgrader metadata" in changes[0], changes
+
+
 # ---- one file can stop a whole batch, and the grader follows what it should not: links, FIFOs, devices
 def test_links_and_fifos_named_as_students_are_theirs_and_never_read(tmp_path, monkeypatch):
     monkeypatch.chdir(REPO)

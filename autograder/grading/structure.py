@@ -13,6 +13,9 @@ in ways that make autograde fail. This module rebuilds the notebook from the rel
   are kept, after the assignment cell that preceded them in the student's notebook; cells
   carrying nbgrader metadata with an unknown id, locked or graded (a course cell whose id was
   edited), are dropped; the student's markdown is dropped (it grades nothing).
+- cells whose nbgrader metadata is gone (some editors drop cell metadata on save) are matched to
+  the assignment's cells first: by cell id, then a course cell by its exact source, then a code cell
+  just before a matched test cell as that test's solution cell (the release's order).
 
 `repair` returns the notebook and what it changed; an untouched notebook comes back with nothing
 changed. The hidden tests are not in the release: nbgrader puts them back from the gradebook.
@@ -32,8 +35,13 @@ def repair(submitted, released):
     changes, seen, anchor = [], set(), None
     first = {}  # grade id -> the student's first cell with it
     extras = {}  # grade id of the preceding assignment cell (None: before any) -> added cells
+    identified = _identify_bare_cells(submitted, released)
+    if identified:
+        changes.append(f"{len(identified)} cells had lost their nbgrader metadata; they were matched to the "
+                       "assignment's cells by cell id, content and position")
+    submitted_id = lambda cell: identified.get(id(cell)) or _submitted_id(cell)  # noqa: E731
     for cell in submitted.cells:
-        gid = _submitted_id(cell)
+        gid = submitted_id(cell)
         if gid in release_cells and gid not in seen:
             seen.add(gid)
             first[gid] = cell
@@ -50,7 +58,7 @@ def repair(submitted, released):
                 changes.append(f"a solution cell whose grade id was changed to {gid!r} was kept as added code")
             extras.setdefault(anchor, []).append(_as_added(cell))
 
-    order = [gid for gid in map(_submitted_id, submitted.cells) if gid in first]
+    order = [gid for gid in map(submitted_id, submitted.cells) if gid in first]
     if list(dict.fromkeys(order)) != [gid for gid in release_ids if gid in first]:
         changes.append("cells of the assignment were out of order; the assignment's order was restored")
     cells = list(extras.get(None, []))
@@ -62,15 +70,53 @@ def repair(submitted, released):
         mine = first.get(gid)
         if is_solution(cell):
             if mine is not None:
-                cells.append(_solution(cell, mine, changes))
+                cells.append(_solution(cell, mine, [] if id(mine) in identified else changes))
         else:
             cells.append(copy.deepcopy(cell))
-            changes += _differences(gid, cell, mine)
+            changes += _differences(gid, cell, mine, metadata=id(mine) not in identified)
         cells.extend(extras.get(gid, []))
     notebook = copy.deepcopy(released)
     notebook.cells = cells
     _unique_ids(notebook)
     return notebook, changes
+
+
+def _identify_bare_cells(submitted, released):
+    """{id(cell): grade id} for the submitted cells with no nbgrader metadata that are the assignment's.
+
+    By cell id (nbformat 4.5 ids survive most editors), then a course cell by its exact source, then a
+    code cell just before a test cell (markdown between them skipped) as that test's solution cell.
+    """
+    bare = [cell for cell in submitted.cells if not nbgrader(cell)]
+    if not bare:
+        return {}
+    by_cell_id = {cell.get("id"): grade_id(cell) for cell in released.cells if grade_id(cell) and cell.get("id")}
+    by_source = {cell.source: grade_id(cell) for cell in released.cells
+                 if grade_id(cell) and not is_solution(cell) and cell.source.strip()}
+    taken = {_submitted_id(cell) for cell in submitted.cells if nbgrader(cell)}
+    found = {}
+    for cell in bare:
+        gid = by_cell_id.get(cell.get("id")) or (by_source.get(cell.source) if cell.cell_type == "code" else None)
+        if gid and gid not in taken:
+            found[id(cell)] = gid
+            taken.add(gid)
+    release_order = [grade_id(cell) for cell in released.cells if grade_id(cell)]
+    solution_before = {test: before for before, test in zip(release_order, release_order[1:])
+                       if is_solution(next(c for c in released.cells if grade_id(c) == before))}
+    cells = submitted.cells
+    for index, cell in enumerate(cells):
+        solution = solution_before.get(found.get(id(cell)) or _submitted_id(cell))
+        if not solution or solution in taken:
+            continue
+        previous = index - 1
+        while previous >= 0 and cells[previous].cell_type == "markdown" and not nbgrader(cells[previous]):
+            previous -= 1
+        candidate = cells[previous] if previous >= 0 else None
+        if candidate is not None and candidate.cell_type == "code" and not nbgrader(candidate) \
+                and id(candidate) not in found:
+            found[id(candidate)] = solution
+            taken.add(solution)
+    return found
 
 
 def _submitted_id(cell):
@@ -90,7 +136,7 @@ def _solution(released_cell, mine, changes):
     return cell
 
 
-def _differences(gid, released_cell, mine):
+def _differences(gid, released_cell, mine, metadata=True):
     if mine is None:
         return [f"{gid} was missing; it was put back"]
     found = []
@@ -98,7 +144,7 @@ def _differences(gid, released_cell, mine):
         found.append(f"{gid} was turned into {mine.cell_type}; it was restored")
     elif mine.source != released_cell.source:
         found.append(f"{gid} was edited; it was restored")
-    if nbgrader(mine) != nbgrader(released_cell):
+    if metadata and nbgrader(mine) != nbgrader(released_cell):
         found.append(f"the nbgrader metadata of {gid} was edited; it was restored")
     return found
 

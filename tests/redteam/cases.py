@@ -281,6 +281,13 @@ def _solution_cells_replaced(code):
     return build
 
 
+def _metadata_dropped(notebook):
+    """As an editor that keeps no cell metadata and makes new cell ids saves it."""
+    for number, cell in enumerate(notebook.cells):
+        cell.metadata, cell.id = {}, f"new{number}"
+    return notebook
+
+
 def _moved_above_its_solution(notebook):
     moved = notebook.cells.pop(index(notebook, "test_gaussian_noise"))
     notebook.cells.insert(index(notebook, "gaussian_noise"), moved)
@@ -371,6 +378,8 @@ CASES = [
     # ---- structure: the assignment's cells are put back; the solution earns what it earns
     Case("s_deleted", "structure", "test cell deleted", notebook(lambda ctx: without(correct(), "test_my_dense")),
          "restored", detail=("test_my_dense was missing",)),
+    Case("s_metadata_dropped", "structure", "every cell's metadata dropped and cell ids changed by an editor",
+         notebook(lambda ctx: _metadata_dropped(correct())), "restored", detail=("lost their nbgrader metadata",)),
     Case("s_duplicated", "structure", "test cell duplicated",
          notebook(lambda ctx: _duplicated(correct(), "test_running_sum")), "restored",
          detail=("duplicate of test_running_sum",)),
