@@ -45,6 +45,13 @@ def check_evaluation_points(points, x, eps, what):
     """`points` must be x + eps * e_i and x - eps * e_i for every entry i, once each, in any order."""
     if len(points) != 2 * x.size:
         fail(f"{what}: number of calls of f", 2 * x.size, len(points))
+    points = [np.asarray(point, dtype=np.float64) for point in points]
+    for point in points:
+        if point.shape != x.shape:
+            fail(f"{what}: shape of the arrays passed to f", x.shape, point.shape)
+    steps = np.array([np.max(np.abs(point - x), initial=0.0) for point in points])
+    check_close(steps, np.full(len(points), eps), f"{what}: the step of each call of f (eps)",
+                rtol=1e-6, atol=1e-3 * eps)
     expected, found = [], []
     for index in np.ndindex(x.shape):
         for sign in (1, -1):
@@ -52,15 +59,12 @@ def check_evaluation_points(points, x, eps, what):
             point[index] += sign * eps
             expected.append(point)
     for point in points:
-        point = np.asarray(point, dtype=np.float64)
-        if point.shape != x.shape:
-            fail(f"{what}: shape of the arrays passed to f", x.shape, point.shape)
         offset = point - x
         flat = int(np.argmax(np.abs(offset)))
         found.append((flat, float(np.sign(offset.ravel()[flat]))))
     order = sorted(range(len(points)), key=lambda n: found[n])
     reference = sorted(range(len(expected)), key=lambda n: (n // 2, -1 if n % 2 else 1))
-    check_close(np.stack([np.asarray(points[n], dtype=np.float64) for n in order]),
+    check_close(np.stack([points[n] for n in order]),
                 np.stack([expected[n] for n in reference]),
                 f"{what}: the points where f was called (x + eps * e_i and x - eps * e_i, once each)",
                 rtol=1e-12, atol=1e-3 * eps)
@@ -298,6 +302,8 @@ def test_clip_gradient(student, rng):
                 f"{what}: gradient for x of shape {x3.shape} (the norm over the whole tensor)")
     check_close(got["dense_out"], x @ kernel + bias, f"{what} after a Dense layer: output unchanged")
     grad_kernel, grad_bias = got["dense_grads"]
-    check_close(grad_kernel, x.T @ ref_clipped(dense_probe, clip_norm), f"{what}: gradient of a Dense kernel below it")
-    check_close(grad_bias, ref_clipped(dense_probe, clip_norm).sum(axis=0), f"{what}: gradient of a Dense bias below it")
-    check_close(got["variable_grad"], ref_clipped(big, clip_norm), f"{what}: gradient for a tf.Variable passed directly")
+    upstream = ref_clipped(dense_probe, clip_norm)
+    check_close(grad_kernel, x.T @ upstream, f"{what}: gradient of a Dense kernel below it")
+    check_close(grad_bias, upstream.sum(axis=0), f"{what}: gradient of a Dense bias below it")
+    check_close(got["variable_grad"], ref_clipped(big, clip_norm),
+                f"{what}: gradient for a tf.Variable passed directly")
