@@ -6,6 +6,7 @@
   release   regenerate exercises/ from solutions/ (checks and Colab badge inlined) with nbgrader
   check     fail if exercises/ differs from what the release would write
   mutants   mutation-test an assignment's tests: mutants of its solution that its tests do not catch
+  edition   write the student edition (book and exercises, no solutions or hidden tests) into a folder
 """
 import argparse
 import os
@@ -62,6 +63,15 @@ def cmd_mutants(args):
     mutants.main(args.assignment, args.part, args.timeout, args.verbose, args.seed, args.hidden_only)
 
 
+def cmd_edition(args):
+    from .authoring import edition
+
+    try:
+        edition.main(args.out, args.repository, args.branch, args.force)
+    except edition.EditionError as reason:
+        sys.exit(f"cannot write the student edition: {reason}")
+
+
 def add_unsandboxed(parser):
     parser.add_argument("--unsandboxed", action="store_true",
                         help="run student code without the bubblewrap sandbox (where none can be had, e.g. macOS); "
@@ -115,6 +125,13 @@ def parser():
     mutants.add_argument("--seed", default="mutants", help="draws the hidden tests' inputs (default: mutants)")
     mutants.add_argument("--hidden-only", action="store_true", help="skip the visible tests: judge by the hidden tests alone")
     mutants.set_defaults(run=cmd_mutants)
+    edition = commands.add_parser("edition", help="write the student edition (no solutions, no hidden tests)")
+    edition.add_argument("out", help="folder outside this repository, e.g. a clone of the student repository")
+    edition.add_argument("--repository", help="the student edition's GitHub URL, which Colab links open "
+                                              "(default: repository.url of _config.yml)")
+    edition.add_argument("--branch", help="its branch (default: main, or _config.yml's with no --repository)")
+    edition.add_argument("--force", action="store_true", help="replace the content of a non-empty OUT (keeps .git)")
+    edition.set_defaults(run=cmd_edition)
     return main_parser
 
 
