@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 JOBS ?= 2
 
-.PHONY: venv book test test-quick exercises check-exercises grade grade-demo bench mutants system-deps clean
+.PHONY: venv book test test-quick exercises check-exercises grade grade-demo bench mutants edition system-deps clean
 
 venv: $(INSTALLED)
 
@@ -68,6 +68,13 @@ mutants: venv
 # Inline autograder/checks into solutions/ and regenerate exercises/ with nbgrader.
 exercises: venv
 	$(BIN)/python -m autograder release
+
+# make edition EDITION=../student [EDITION_URL=https://github.com/OWNER/student] [EDITION_BRANCH=main] [ARGS=--force]:
+# the student edition (book and exercises, no solutions/ or hidden tests) in EDITION, outside this repository;
+# its Colab links open EDITION_URL (default: repository.url of _config.yml). See README, "Two editions".
+edition: venv
+	@test -n "$(EDITION)" || { echo "usage: make edition EDITION=path [EDITION_URL=https://github.com/OWNER/NAME] [EDITION_BRANCH=main] [ARGS=--force]"; exit 2; }
+	$(BIN)/python -m autograder edition $(EDITION) $(if $(EDITION_URL),--repository $(EDITION_URL)) $(if $(EDITION_BRANCH),--branch $(EDITION_BRANCH)) $(ARGS)
 
 clean:
 	rm -rf _build grading-output
