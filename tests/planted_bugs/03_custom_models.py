@@ -2,8 +2,9 @@
 
 `cell` is the solution cell edited, `old` the exact text of the instructor's solution replaced by `new`.
 Parts 2 and 4 use the classes of parts 1 and 3, so the bugs of parts 1 and 3 are ones that keep a
-block or a sampling layer usable (right shapes, deterministic where it must be): the tests of parts 2
-and 4 compare each model with its own sub-layers and must not charge the same mistake twice.
+block or a sampling layer usable (no error): the hidden tests of parts 2 and 4 run each model with a
+correct block or sampling layer in its place, and their visible tests use the student's block or
+sampling layer as it is, so the same mistake is not charged twice.
 """
 BUGS = [
     dict(part="test_residual_block", cell="residual_block", why="skip connection missing",
@@ -14,6 +15,19 @@ BUGS = [
     dict(part="test_residual_block", cell="residual_block", why="get_config forgets n_neurons",
          old='''config.update({"n_layers": self.n_layers, "n_neurons": self.n_neurons})''',
          new='''config.update({"n_layers": self.n_layers})'''),
+    dict(part="test_residual_block", cell="residual_block", why="kernels left at the default glorot_uniform initializer",
+         old=', activation="elu", kernel_initializer="he_normal")', new=', activation="elu")'),
+    dict(part="test_residual_block", cell="residual_block", why="one Dense layer repeated n_layers times (shared weights)",
+         old='kernel_initializer="he_normal")\n                       for _ in range(n_layers)]',
+         new='kernel_initializer="he_normal")] * n_layers'),
+    dict(part="test_residual_regressor", cell="residual_regressor", why="output layer with ELU, copied from the hidden layer",
+         old="self.out = keras.layers.Dense(output_dim)", new='self.out = keras.layers.Dense(output_dim, activation="elu")'),
+    dict(part="test_residual_regressor", cell="residual_regressor", why="hidden1 without its ELU activation",
+         old='self.hidden1 = keras.layers.Dense(30, activation="elu", kernel_initializer="he_normal")',
+         new='self.hidden1 = keras.layers.Dense(30, kernel_initializer="he_normal")'),
+    dict(part="test_residual_regressor", cell="residual_regressor", why="hidden1 with the default initializer, not he_normal",
+         old='self.hidden1 = keras.layers.Dense(30, activation="elu", kernel_initializer="he_normal")',
+         new='self.hidden1 = keras.layers.Dense(30, activation="elu")'),
     dict(part="test_residual_regressor", cell="residual_regressor", why="block1 applied once instead of four times",
          old="        for _ in range(1 + 3):\n            Z = self.block1(Z)\n",
          new="        Z = self.block1(Z)\n"),
