@@ -8,7 +8,7 @@ code of each solution cell is mutated, one small change at a time, with the stan
 operators swapped, reductions swapped (sum/mean, max/min), numeric constants changed, axes
 changed or dropped, terms of a sum dropped, statements removed, conditions (e.g. `if training:`)
 negated, boolean constants and comparisons flipped, `training=` arguments dropped or negated,
-call arguments swapped. Each mutant runs in one long-lived kernel per assignment (started through
+call arguments swapped (not those of maximum, add, ...). Each mutant runs in one long-lived kernel per assignment (started through
 autograder/kernel/inside/launch.py, unsandboxed: this is the instructor's own code, with the hidden
 tests' probe installed): the mutated solution cell, then the part's visible test cell, then the
 part's hidden test (solutions/<assignment>/hidden_tests.py, judged here as the grader judges it,
@@ -55,6 +55,8 @@ REDUCTIONS = {"sum": "mean", "mean": "sum", "max": "min", "min": "max", "reduce_
               "maximum": "minimum", "minimum": "maximum", "argmax": "argmin", "argmin": "argmax",
               "amax": "amin", "amin": "amax", "nansum": "nanmean", "nanmean": "nansum"}
 AXIS_KEYWORDS = ("axis", "axes")
+COMMUTATIVE = {"maximum", "minimum", "add", "multiply", "equal", "not_equal", "logical_and", "logical_or",
+               "logical_xor"}  # swapping their arguments changes nothing
 
 
 # ---- Mutants of one cell ----------------------------------------------------------------------------
@@ -118,7 +120,7 @@ def _operators(node, parent, in_axis):
         name = _name_of_call(node)
         if name in REDUCTIONS:
             yield "reduction", lambda n: _with_call_name(n, REDUCTIONS[name])
-        for index in range(len(node.args) - 1):
+        for index in range(0 if name in COMMUTATIVE else len(node.args) - 1):
             if not any(isinstance(a, ast.Starred) for a in node.args[index:index + 2]):
                 yield "swap arguments", lambda n, i=index: setattr(n, "args", [*n.args[:i], n.args[i + 1], n.args[i],
                                                                              *n.args[i + 2:]]) or n
@@ -126,8 +128,8 @@ def _operators(node, parent, in_axis):
             if keyword.arg in AXIS_KEYWORDS:
                 yield "axis", lambda n, i=index: setattr(n, "keywords", n.keywords[:i] + n.keywords[i + 1:]) or n
                 value = _int_literal(keyword.value)
-                if value is not None:
-                    other = 0 if value == -1 else -1
+                if value is not None:  # another axis: -1 for 1 would be the same axis of a matrix
+                    other = 1 if value == 0 else value - 1 if value > 0 else 0
 
                     def change_axis(n, i=index, other=other):
                         n.keywords[i].value = ast.Constant(other)
@@ -435,14 +437,21 @@ class Runner:
         self.hidden_only = hidden_only  # judge by the hidden test alone: it must cover the whole contract
         [name] = repo.notebook_names(assignment)
         self.notebook = solved(assignment, name)
-        self.hidden = referee.load(repo.SOLUTIONS / assignment / repo.HIDDEN_TESTS)
+        self.workdir = Path(tempfile.mkdtemp(prefix="mutants-"))
+        # The hidden tests from a copy: a probe's source is read from the file when it is sent, and the
+        # file in solutions/ may be edited while the mutants run.
+        hidden = repo.SOLUTIONS / assignment / repo.HIDDEN_TESTS
+        if hidden.is_file():
+            (self.workdir / "hidden").mkdir()
+            shutil.copyfile(hidden, self.workdir / "hidden" / repo.HIDDEN_TESTS)
+        self.hidden = referee.load(self.workdir / "hidden" / repo.HIDDEN_TESTS) if hidden.is_file() else None
         self.prelude = [cell.source for cell in self.notebook.cells
                         if cell.cell_type == "code" and cell.source.strip() and not cells.is_test(cell)]
-        self.workdir = Path(tempfile.mkdtemp(prefix="mutants-"))
+        (self.workdir / "kernel").mkdir()
         for path in (repo.EXERCISES / assignment).iterdir():  # the release's data files, no notebook
             if path.is_file() and path.suffix != ".ipynb":
-                shutil.copyfile(path, self.workdir / path.name)
-        self.kernel = Kernel(self.workdir, timeout)
+                shutil.copyfile(path, self.workdir / "kernel" / path.name)
+        self.kernel = Kernel(self.workdir / "kernel", timeout)
 
     def close(self):
         self.kernel.stop()
