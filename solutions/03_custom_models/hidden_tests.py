@@ -348,7 +348,7 @@ def sampling_probe(kl_weight, seed, means, log_vars, rows, m, v, m2, v2, probe):
     return result
 
 
-def kl_divergence(m, v, kl_weight):
+def kl_term_reference(m, v, kl_weight):
     """kl_weight x the batch mean of the per-sample KL divergence (a sum over the latent dimensions)."""
     return kl_weight * np.mean(-0.5 * np.sum(1 + v - m**2 - np.exp(v), axis=-1))
 
@@ -377,17 +377,17 @@ def test_sampling(student, rng):
     if not difference > 1e-3:
         fail(f"{what}: two calls of one layer", "different noise", "the same noise twice")
     check_equal(len(got["kl_samples"]), 1, f"{what}: number of losses after two calls (replaced, not accumulated)")
-    check_close(got["kl_samples"][0], kl_divergence(np.tile(means, (rows, 1)), np.tile(log_vars, (rows, 1)), kl_weight),
+    check_close(got["kl_samples"][0], kl_term_reference(np.tile(means, (rows, 1)), np.tile(log_vars, (rows, 1)), kl_weight),
                 f"{what}: KL term for {rows} identical samples", rtol=1e-5, atol=1e-9)
     check_close(got["seeded"][0], got["seeded"][1], f"two layers Sampling(seed={seed}) draw the same noise")
     if not np.abs(np.asarray(got["seeded_again"]) - np.asarray(got["z"])).max() > 1e-6:
         fail(f"Sampling(seed={seed}): two calls of one layer", "different noise", "the same noise twice",
              "draw epsilon with seed=self.seed_generator: an integer seed gives the same noise at every call")
     check_equal(len(got["kl"]), 1, f"{what}: number of losses after one call")
-    check_close(got["kl"][0], kl_divergence(m, v, kl_weight),
+    check_close(got["kl"][0], kl_term_reference(m, v, kl_weight),
                 f"{what}: KL term for a batch of {batch} with {latent} latent dimensions", rtol=1e-5, atol=1e-9)
     check_equal(len(got["kl_second_call"]), 1, f"{what}: number of losses after a second call")
-    check_close(got["kl_second_call"][0], kl_divergence(m2, v2, kl_weight),
+    check_close(got["kl_second_call"][0], kl_term_reference(m2, v2, kl_weight),
                 f"{what}: KL term of the second call (a batch of one)", rtol=1e-5, atol=1e-9)
     z = np.asarray(got["z"], dtype=np.float64)
     names = ("z_mean", "z_log_var")
@@ -413,9 +413,6 @@ def test_sampling(student, rng):
 
 
 # ---- Part 4: VAE ---------------------------------------------------------------------------------
-
-VAE_LAYERS = ("encoder_hidden", "dense_mean", "dense_log_var", "decoder_hidden", "decoder_output")
-
 
 def vae_probe(original_dim, latent_dim, intermediate_dim, seed, x, z, weights, noise, probe):
     import os
@@ -518,7 +515,8 @@ def vae_decode(z, weights):
 
 
 def test_vae(student, rng):
-    original_dim, latent_dim, intermediate_dim = int(rng.integers(5, 20)), int(rng.integers(1, 5)), int(rng.integers(3, 12))
+    original_dim, latent_dim = int(rng.integers(5, 20)), int(rng.integers(1, 5))
+    intermediate_dim = int(rng.integers(3, 12))
     seed = int(rng.integers(1, 1000))
     batch = int(rng.integers(2, 9))
     x = rng.uniform(0, 1, (batch, original_dim))
@@ -543,7 +541,7 @@ def test_vae(student, rng):
     check_close(got["encode"][1], z_log_var, f"{what}: encode(x)[1], z_log_var")
     check_close(got["decode"], vae_decode(z, weights), f"{what}: decode(z)")
     reconstruction = vae_decode(z_mean, weights)
-    kl = kl_divergence(z_mean, z_log_var, 1 / original_dim)
+    kl = kl_term_reference(z_mean, z_log_var, 1 / original_dim)
     check_close(got["inference"], reconstruction, f"{what}: a call without training decodes z_mean")
     check_close(got["inference_false"], reconstruction, f"{what}: a call with training=False decodes z_mean")
     check_close(got["predict"], reconstruction, f"{what}: predict decodes z_mean (inputs cast to float32)",
@@ -561,7 +559,7 @@ def test_vae(student, rng):
     check_close(got["training_losses"][0], kl, f"{what}: KL term after a training call")
 
     def reference_objective(inputs):
-        return float(np.sum(training_output(inputs) * probe) + kl_divergence(*vae_encode(inputs, weights),
+        return float(np.sum(training_output(inputs) * probe) + kl_term_reference(*vae_encode(inputs, weights),
                                                                              1 / original_dim))
 
     if got["input_gradient"] is None:
