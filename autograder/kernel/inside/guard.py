@@ -11,7 +11,7 @@ through `user_expressions` of an empty execute request (which no input transform
   since the record, runs the course checks' pristine source again in the notebook's namespace
   (a solution cell may have rebound `check_close`, `fail`, `np`, ...), and lists what it fixed;
 - `post_test(nonce)` after it: lists what changed while the test ran (student code called by
-  the test may patch again). The grader voids a test whose run changed anything.
+  the test may patch again, or rebind the checks' names in the notebook). The grader voids a test whose run changed anything.
 
 Each answer echoes the grader's nonce, so an answer that is missing or malformed (a kernel whose
 request handling was replaced) counts as tampering too. This is a guard, not a proof: code
@@ -203,7 +203,8 @@ class Guard:
         namespace = self.shell.user_ns
         replaced = [name for name, value in fresh.items()
                     if not name.startswith("__") and not _same(namespace.get(name, _MISSING), value)]
-        namespace.update({name: value for name, value in fresh.items() if not name.startswith("__")})
+        self.checks = {name: value for name, value in fresh.items() if not name.startswith("__")}
+        namespace.update(self.checks)
         return replaced
 
     def pre_test(self, nonce, checks_source):
@@ -213,7 +214,10 @@ class Guard:
         return json.dumps({"nonce": nonce, "restored": found, "unrestorable": still})
 
     def post_test(self, nonce):
-        return json.dumps({"nonce": nonce, "changed": self.changes()})
+        namespace = self.shell.user_ns  # the checks the test called by name: rebound while it ran?
+        rebound = [f"{name} (course checks)" for name, value in getattr(self, "checks", {}).items()
+                   if namespace.get(name, _MISSING) is not value]
+        return json.dumps({"nonce": nonce, "changed": self.changes() + rebound})
 
 
 def _same(current, pristine):
