@@ -56,36 +56,44 @@ BUGS = [
          old="y_pred = self(x, training=False)", new="y_pred = self(x, training=True)"),
     dict(part="test_custom_model", cell="custom_model",
          why="compiled metrics updated without sample_weight (weighted_metrics come out unweighted; issue 15)",
-         old='''                metric.update_state(loss, sample_weight=batch_size)
+         old='''            zip(gradients, self.trainable_variables)
+        )
+        batch_size = keras.ops.shape(x)[0]
+        for metric in self.metrics:
+            if metric.name == "loss":
+                metric.update_state(loss, sample_weight=batch_size)
             else:
                 metric.update_state(y, y_pred, sample_weight=sample_weight)
-        return self.get_metrics_result()
-        ### END SOLUTION
-
-    def test_step''',
-         new='''                metric.update_state(loss, sample_weight=batch_size)
+''',
+         new='''            zip(gradients, self.trainable_variables)
+        )
+        batch_size = keras.ops.shape(x)[0]
+        for metric in self.metrics:
+            if metric.name == "loss":
+                metric.update_state(loss, sample_weight=batch_size)
             else:
                 metric.update_state(y, y_pred)
-        return self.get_metrics_result()
-        ### END SOLUTION
-
-    def test_step'''),
+'''),
     dict(part="test_custom_model", cell="custom_model",
          why="loss tracker not weighted by batch size (an epoch with a smaller last batch logs another mean than fit())",
-         old='''                metric.update_state(loss, sample_weight=batch_size)
+         old='''            zip(gradients, self.trainable_variables)
+        )
+        batch_size = keras.ops.shape(x)[0]
+        for metric in self.metrics:
+            if metric.name == "loss":
+                metric.update_state(loss, sample_weight=batch_size)
             else:
                 metric.update_state(y, y_pred, sample_weight=sample_weight)
-        return self.get_metrics_result()
-        ### END SOLUTION
-
-    def test_step''',
-         new='''                metric.update_state(loss)
+''',
+         new='''            zip(gradients, self.trainable_variables)
+        )
+        batch_size = keras.ops.shape(x)[0]
+        for metric in self.metrics:
+            if metric.name == "loss":
+                metric.update_state(loss)
             else:
                 metric.update_state(y, y_pred, sample_weight=sample_weight)
-        return self.get_metrics_result()
-        ### END SOLUTION
-
-    def test_step'''),
+'''),
     # Part 4: TrackedModel
     dict(part="test_tracked_model", cell="tracked_model", why="regularization losses left out of the tracked training loss",
          old='''            loss = keras.ops.mean(keras.ops.square(y - y_pred))
