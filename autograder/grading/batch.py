@@ -39,7 +39,8 @@ from . import incidents, intake, structure
 from .collect import collect
 from .job import Job
 from .progress import Progress
-from .report import terminal_summary, unsandboxed_notes, write_csv, write_report
+from .report import (failing_messages, terminal_summary, unsandboxed_notes, write_csv, write_not_graded_feedback,
+                     write_report)
 
 
 class State:
@@ -153,7 +154,8 @@ class Batch:
             spare.communicate(input="", timeout=60)  # an empty line: nothing to grade, exit
 
     def _spawn_worker(self):
-        return subprocess.Popen([sys.executable, "-m", "autograder.grading.worker"], cwd=repo.REPO,
+        warm = ["--warm", self.job("").to_line().strip()]  # the worker starts its kernel now (kernel/warm.py)
+        return subprocess.Popen([sys.executable, "-m", "autograder.grading.worker", *warm], cwd=repo.REPO,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, start_new_session=True, preexec_fn=_die_with_parent)
 
@@ -236,7 +238,18 @@ class Batch:
             shutil.copyfile(html, self.out / "feedback" / f"{submission.student}{suffix}.html")
         found = [incidents.Incident("restored", "notebook", repair) for repair in repairs] + incidents.from_output(output)
         status, detail = incidents.status(found, submission.late)
+        entry["failures"] = self._failures(submission.student)
         return self._finish(entry, status, scores, detail, started)
+
+    def _failures(self, student):
+        """{part: first line of its failing check's message} from the student's autograded notebooks."""
+        failures = {}
+        for path in sorted((self.course.root / "autograded" / student / self.assignment).glob("*.ipynb")):
+            try:
+                failures.update(failing_messages(nbformat.read(path, as_version=4), self.parts))
+            except Exception:  # a notebook nbgrader wrote but nbformat refuses: no messages, still graded
+                continue
+        return failures
 
     def _finish(self, entry, status, scores, detail, started):
         scores = {part: float(scores.get(part) or 0.0) for part in self.parts}
@@ -244,8 +257,12 @@ class Batch:
                 "max": float(sum(self.parts.values())), "seconds": round(time.monotonic() - started, 1)}
 
     def _not_graded(self, student, entry, status, detail, started):
-        """The entry of a student given 0 by the batch itself, not by nbgrader's grades (which go: see `_forget`)."""
+        """The entry of a student given 0 by the batch itself, not by nbgrader's grades (which go: see `_forget`);
+        their feedback page says why, and what to do."""
         self._forget(student)
+        (self.out / "feedback").mkdir(exist_ok=True)
+        write_not_graded_feedback(self.out / "feedback" / f"{student}.html", student, self.assignment, status,
+                                  detail, self.limits)
         return self._finish(entry, status, {}, detail, started)
 
     def _forget(self, student):

@@ -8,8 +8,10 @@ import base64
 import csv
 import html
 import io
+import re
 import statistics
 from collections import Counter
+from pathlib import Path
 
 import matplotlib
 
@@ -60,11 +62,13 @@ def write_report(students, parts, unrecognised, path, title, notes=()):
     maximum = sum(parts.values())
     statuses = Counter(entry["status"] for entry in students.values())
     rates = pass_rates(students, parts)
+    failing = common_failures(students, parts)
     rows = "".join(f"<tr><td>{html.escape(part)}</td><td>{_points(points)}</td><td>{rates.get(part, 0):.0%}</td>"
-                   f"<td>{_points(statistics.mean(e['scores'][part] for e in students.values())) if students else '-'}</td></tr>"
+                   f"<td>{_points(statistics.mean(e['scores'][part] for e in students.values())) if students else '-'}</td>"
+                   f"<td>{_failing_cell(failing[part])}</td></tr>"
                    for part, points in parts.items())
     student_rows = "".join(f"<tr><td>{_html(s)}</td><td>{_html(e['status'])}</td><td>{_points(e['total'])}</td>"
-                           f"<td>{_html(e['detail'])}</td></tr>" for s, e in sorted(students.items()))
+                           f"<td>{_seconds(e)}</td><td>{_html(e['detail'])}</td></tr>" for s, e in sorted(students.items()))
     unrecognised_list = "".join(f"<li><code>{_html(name)}</code>: {_html(reason)}</li>"
                                 for name, reason in unrecognised)
     note_list = "".join(f"<p class='note'>{html.escape(note)}</p>" for note in notes)
@@ -75,13 +79,104 @@ td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}}.note{{backgroun
 <h1>{html.escape(title)}</h1>{note_list}
 <p>{len(students)} students; mean {_points(statistics.mean(totals)) if totals else '-'} of {_points(maximum)},
 median {_points(statistics.median(totals)) if totals else '-'}.
-Status: {', '.join(f'{name} {n}' for name, n in sorted(statuses.items())) or 'none'}.</p>
-<h2>Graded parts</h2><table><tr><th>part</th><th>points</th><th>full marks</th><th>mean points</th></tr>{rows}</table>
+Status: {', '.join(f'{name} {n}' for name, n in sorted(statuses.items())) or 'none'}.
+{_time_summary(students)}</p>
+<h2>Graded parts</h2><table><tr><th>part</th><th>points</th><th>full marks</th><th>mean points</th>
+<th>most common failing message (students who failed with it, of those who failed the part)</th></tr>{rows}</table>
 <h2>Figures</h2>{_figures(totals, maximum, rates)}
-<h2>Students</h2><table><tr><th>student</th><th>status</th><th>total</th><th>detail</th></tr>{student_rows}</table>
+<h2>Students</h2><table><tr><th>student</th><th>status</th><th>total</th><th>grading time</th><th>detail</th></tr>{student_rows}</table>
 <h2>Files not graded</h2>{f'<ul>{unrecognised_list}</ul>' if unrecognised else '<p>None: every file was matched to a student.</p>'}
 </body></html>"""
     path.write_text(page, encoding="utf-8")
+
+
+def failing_messages(notebook, parts):
+    """{part: first line of the failing check's message} of an autograded notebook: the first error output
+    of each graded part's test cell (a hidden test's failure is an error named HiddenTestFailure)."""
+    messages = {}
+    for cell in notebook.cells:
+        part = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if part not in parts or cell.get("cell_type") != "code":
+            continue
+        error = next((output for output in cell.get("outputs", []) if output.get("output_type") == "error"), None)
+        if error is not None:
+            messages[part] = first_line(error.get("ename", "Error"), error.get("evalue", ""))
+    return messages
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def first_line(name, value):
+    """`name: first line of value`, colours removed, at most 200 characters."""
+    line = next((line.strip() for line in ANSI.sub("", str(value)).splitlines() if line.strip()), "")
+    text = f"{name}: {line}" if line else str(name)
+    return text if len(text) <= 200 else text[:199] + "\u2026"
+
+
+def common_failures(students, parts):
+    """{part: (most common failing message, students failing with it, students failing the part)}, the
+    message None when no student failed it (or no message was recorded)."""
+    result = {}
+    for part in parts:
+        messages = Counter(m for e in students.values() if (m := e.get("failures", {}).get(part)))
+        failed = sum(messages.values())
+        message, count = messages.most_common(1)[0] if messages else (None, 0)
+        result[part] = (message, count, failed)
+    return result
+
+
+def _failing_cell(failing):
+    message, count, failed = failing
+    return f"<code>{_html(message)}</code> ({count} of {failed})" if message else "-"
+
+
+def _seconds(entry):
+    return f"{entry['seconds']:g} s" if isinstance(entry.get("seconds"), (int, float)) else "-"
+
+
+def _time_summary(students):
+    times = {s: e["seconds"] for s, e in students.items() if isinstance(e.get("seconds"), (int, float))}
+    if not times:
+        return ""
+    slowest = max(times, key=times.get)
+    return (f"Grading time per submission: mean {statistics.mean(times.values()):.1f} s, median "
+            f"{statistics.median(times.values()):.1f} s, longest {times[slowest]:g} s ({_html(slowest)}).")
+
+
+WHAT_TO_DO = {
+    "unreadable": "Your file could not be read as a notebook of this assignment. Open your notebook in Jupyter, "
+                  "check that it runs (Kernel > Restart & Run All), save it, download it as a .ipynb file "
+                  "(File > Download) and submit that file again. Submit the notebook file itself, not a link, "
+                  "a copy pasted into another format, or a zip.",
+    "wrong assignment": "The notebook you submitted is the one of another assignment. Submit your notebook of "
+                        "{assignment} instead.",
+    "error": "The grader failed on your submission; your instructor sees it in the grading report and will "
+             "regrade it or contact you. Meanwhile, check that your notebook runs from top to bottom "
+             "(Kernel > Restart & Run All) without errors.",
+    "timed out": "Grading your notebook took longer than the time limit{limit}, so it was stopped. Run it from "
+                 "the top (Kernel > Restart & Run All) and check that it finishes in a few minutes: look for a "
+                 "loop that never ends, training with many more epochs or far more data than the instructions "
+                 "ask, or a cell waiting for input. Then submit it again.",
+}
+
+
+def write_not_graded_feedback(path, student, assignment, status, detail, limits=None):
+    """The feedback page of a student whose submission the batch gave 0 without grading it (unreadable,
+    wrong assignment, error, timed out): what happened and what to do."""
+    seconds = getattr(limits, "submission_seconds", None)
+    todo = WHAT_TO_DO.get(status, WHAT_TO_DO["error"]).format(
+        assignment=assignment, limit=f" ({seconds:g} s for the whole notebook)" if seconds else "")
+    title = f"Feedback: {assignment}, {printable(student)}"
+    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{REPORT_CSP}"><title>{html.escape(title)}</title>
+<style>body{{font-family:sans-serif;max-width:50em;margin:2em auto;padding:0 1em}}.why{{background:#f8d7da;padding:.5em}}</style>
+</head><body><h1>{html.escape(title)}</h1>
+<p class="why">Your submission was <strong>not graded</strong> ({_html(status)}): 0 points.</p>
+<h2>Why</h2><p>{_html(detail) or 'no further detail'}</p>
+<h2>What to do</h2><p>{html.escape(todo)}</p>
+</body></html>"""
+    Path(path).write_text(page, encoding="utf-8")
 
 
 def terminal_summary(students, parts, unrecognised, out):
