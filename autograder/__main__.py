@@ -18,11 +18,15 @@ from .limits import Limits
 
 
 def cmd_grade(args):
+    from .grading import policy
     from .grading.batch import grade_batch
 
+    late = policy.LatePolicy(policy.parse_deadline(args.deadline) if args.deadline else None,
+                             args.late_penalty, args.late_cutoff_days)
+    overrides = policy.read_overrides(args.overrides, policy.parts_of(args.assignment)) if args.overrides else []
     grade_batch(args.assignment, args.submissions, args.out or Path("grading-output") / args.assignment,
                 args.workers, args.force, args.db, args.shard, args.show_hidden, Limits.from_arguments(args),
-                not args.unsandboxed)
+                not args.unsandboxed, students=args.student, policy=policy.Policy(overrides, late))
 
 
 def cmd_demo(args):
@@ -98,6 +102,16 @@ def parser():
     grade.add_argument("--db", help="gradebook URL, e.g. postgresql+psycopg://user@host/db (default: SQLite in the output)")
     grade.add_argument("--shard", type=shard, default=(1, 1), help="grade only shard i of n (several machines, one --db)")
     grade.add_argument("--show-hidden", action="store_true", help="show full tracebacks of failing tests in feedback")
+    grade.add_argument("--student", action="append", metavar="ID",
+                       help="grade only this student, even if unchanged (repeatable); the others keep their grades")
+    grade.add_argument("--overrides", metavar="CSV",
+                       help="manual points on top of the autograded ones: columns student, part, points, reason")
+    grade.add_argument("--deadline", metavar="ISO8601",
+                       help="e.g. 2026-03-01T23:59+01:00 (no offset: this machine's time zone); later submissions "
+                            "(file time, LMS zip date) and LMS late_ files are late")
+    grade.add_argument("--late-penalty", type=float, default=0.0, metavar="PERCENT_PER_DAY",
+                       help="percent of the total taken off per started day late (default 0)")
+    grade.add_argument("--late-cutoff-days", type=float, metavar="N", help="later than N days late: 0 points")
     Limits.add_arguments(grade)
     add_unsandboxed(grade)
     grade.set_defaults(run=cmd_grade)
@@ -137,6 +151,7 @@ def parser():
 
 def main(argv=None):
     from .grading.collect import SourceRefused
+    from .grading.policy import PolicyError
     from .kernel.sandbox import SandboxUnavailable
 
     args = parser().parse_args(argv)
@@ -144,6 +159,8 @@ def main(argv=None):
         args.run(args)
     except SourceRefused as reason:
         sys.exit(f"cannot grade these submissions: {reason}")
+    except PolicyError as reason:
+        sys.exit(f"cannot grade: {reason}")
     except SandboxUnavailable as reason:
         sys.exit(f"cannot grade: no sandbox for student code here: {reason}.\n"
                  "Grading runs each student's code in a bubblewrap sandbox (see README, Grading). To grade without it, "

@@ -39,8 +39,9 @@ from . import incidents, intake, structure
 from .collect import collect
 from .job import Job
 from .progress import Progress
-from .report import (failing_messages, terminal_summary, unsandboxed_notes, write_csv, write_not_graded_feedback,
-                     write_report)
+from .policy import Policy, PolicyError, check_students
+from .report import (adjustment_notes, annotate_feedback, failing_messages, printable, terminal_summary,
+                     unsandboxed_notes, write_csv, write_lms_exports, write_not_graded_feedback, write_report)
 
 
 class State:
@@ -104,6 +105,7 @@ class Batch:
         self.course = Course(self.out / "course", assignment, db_url=db_url, show_hidden=show_hidden,
                              limits=limits, sandboxed=sandboxed)  # SandboxUnavailable first
         self.out.mkdir(parents=True, exist_ok=True)
+        self._secret = self._read_secret()
         self.state = State(self.out / "state.json")
         self.parts = self.course.parts()
         self.assignment_digest = folder_digest(repo.SOLUTIONS / assignment)
@@ -112,17 +114,29 @@ class Batch:
         self._other_ids = {a: _grade_ids(repo.SOLUTIONS / a) for a in repo.assignments() if a != assignment}
         self._rejected = {}
 
-    def run(self, source, workers=os.cpu_count(), force=False, shard=(1, 1), progress=True):
-        """Grades what needs grading; returns (students graded now, unrecognised files)."""
+    def run(self, source, workers=os.cpu_count(), force=False, shard=(1, 1), progress=True, only=None,
+            check_students=None):
+        """Grades what needs grading; returns (students graded now, unrecognised files).
+
+        `only`: ids of the students to grade, regraded even if unchanged (the others keep their entries);
+        PolicyError, before anything is graded, for an id with no submission. `check_students`, called with
+        the ids of every submission (found now or graded before) before grading, raises to stop the run."""
         self._lock = open(self.out / ".lock", "w")
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise RuntimeError(f"another grading run is using {self.out}; wait for it or choose another --out") from None
         self.course.generate()
-        self._secret = self._read_secret()
         collection = collect(source, self.assignment, self.course.notebook_names(), extract_to=self.out / "unzipped")
         submissions = [s for s in collection.submissions if in_shard(s.student, shard)]
+        if check_students:
+            check_students({s.student for s in collection.submissions} | set(self.state.students))
+        if only is not None:
+            found = {s.student for s in submissions}
+            if missing := sorted(set(only) - found):
+                raise PolicyError(f"no submission of {', '.join(map(printable, missing))} in {source}"
+                                  + (f" (shard {shard[0]}/{shard[1]})" if shard != (1, 1) else ""))
+            submissions, force = [s for s in submissions if s.student in set(only)], True
         keys = {s.student: hashlib.sha256((s.digest + self.assignment_digest).encode()).hexdigest() for s in submissions}
         todo = [s for s in submissions if force or not self.state.is_current(s.student, keys[s.student])]
         bar = Progress(len(todo)) if progress and todo else None
@@ -171,9 +185,11 @@ class Batch:
 
     def _read_secret(self):
         path = self.out / HIDDEN_TESTS_KEY
-        if not path.exists():
+        try:
             with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
                 handle.write(secrets.token_hex(32))
+        except FileExistsError:  # drawn by an earlier run into this folder
+            pass
         return path.read_bytes()
 
     def admit(self, submission):
@@ -197,7 +213,8 @@ class Batch:
 
         Never raises: what goes wrong with one submission is that student's `error`, and the batch goes on."""
         started = time.monotonic()
-        entry = {"key": key, "origin": submission.origin, "late": submission.late, "detail": "",
+        entry = {"key": key, "origin": submission.origin, "late": submission.late,
+                 "submitted_at": submission.submitted_at, "detail": "",
                  "sandboxed": self.sandboxed, "seed": self.seed(submission.student, key)}
         try:
             return self._grade(submission, entry, started)
@@ -292,18 +309,24 @@ def _grade_ids(folder):
 
 
 def grade_batch(assignment, submissions, out, workers=os.cpu_count(), force=False, db=None, shard=(1, 1),
-                show_hidden=False, limits=Limits(), sandboxed=True):
-    """Grades, then writes grades.csv and report.html into `out`; returns the students' entries.
+                show_hidden=False, limits=Limits(), sandboxed=True, students=None, policy=None):
+    """Grades, then writes grades.csv, report.html and the LMS exports into `out`; returns the students' entries
+    as written there (with `policy`, a policy.Policy, applied: overrides and late penalty).
 
-    Raises autograder.kernel.sandbox.SandboxUnavailable when `sandboxed` and no sandbox can be had.
+    `students`: grade only these ids, even if unchanged. Raises autograder.kernel.sandbox.SandboxUnavailable when
+    `sandboxed` and no sandbox can be had, policy.PolicyError for an override or id that names no submission.
     """
-    out = Path(out)
+    out, policy = Path(out), policy or Policy()
     batch = Batch(assignment, out, db_url=db, show_hidden=show_hidden, limits=limits, sandboxed=sandboxed)
-    graded, unrecognised = batch.run(submissions, workers=workers, force=force, shard=shard, progress=True)
-    students = batch.state.students
-    notes = unsandboxed_notes(students)
-    write_csv(students, batch.parts, out / "grades.csv")
-    write_report(students, batch.parts, unrecognised, out / "report.html", title=f"Grades: {assignment}", notes=notes)
+    graded, unrecognised = batch.run(submissions, workers=workers, force=force, shard=shard, progress=True,
+                                     only=students, check_students=lambda found: check_students(policy.overrides, found))
+    final = policy.apply(batch.state.students, batch.parts)
+    notes = unsandboxed_notes(final) + adjustment_notes(final)
+    write_csv(final, batch.parts, out / "grades.csv")
+    write_report(final, batch.parts, unrecognised, out / "report.html", title=f"Grades: {assignment}", notes=notes)
+    write_lms_exports(final, batch.parts, assignment, out)
+    annotate_feedback(final, batch.course.notebook_names(), out / "feedback")
+    students = final
     print(f"graded {len(graded)} submission(s); {len(students) - len(graded)} unchanged since the last run")
     print(terminal_summary(students, batch.parts, unrecognised, out))
     for note in notes:

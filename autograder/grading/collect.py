@@ -14,6 +14,7 @@ import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
@@ -43,6 +44,7 @@ class Submission:
     origin: str  # where it came from, for messages
     root: Path  # the folder the files were found in; nothing outside it is read
     late: bool = False
+    submitted_at: float = None  # when it was submitted (epoch seconds) where known: a file's mtime, a zip entry's date
     digest: str = field(init=False)
 
     def __post_init__(self):
@@ -116,7 +118,8 @@ def _from_named_files(folder, notebook_names):
             unrecognised.append((name, "the file name is not a valid student id"))
         else:
             notebook = notebook_names[0] if len(notebook_names) == 1 else stem
-            submissions.append(Submission(stem, {notebook: folder / name}, origin=name, root=folder))
+            submissions.append(Submission(stem, {notebook: folder / name}, origin=name, root=folder,
+                                          submitted_at=_modified(folder / name)))
     return Collection(submissions, unrecognised)
 
 
@@ -139,8 +142,29 @@ def _from_nbgrader_tree(root, assignment, notebook_names):
             files, not_graded = _assignment_files(root, where, wanted)
             unrecognised += not_graded
             if files:
-                submissions.append(Submission(student, files, origin=where, root=root))
+                submissions.append(Submission(student, files, origin=where, root=root,
+                                              submitted_at=_latest(map(_modified, files.values()))))
     return Collection(submissions, unrecognised)
+
+
+def _modified(path):
+    """The modification time of the entry at `path` itself (lstat: a link is not followed), or None."""
+    try:
+        return os.lstat(path).st_mtime
+    except OSError:
+        return None
+
+
+def _latest(times):
+    return max((time for time in times if time is not None), default=None)
+
+
+def _zip_time(info):
+    """A zip entry's date as epoch seconds: zip dates have no time zone, read as the machine's local time."""
+    try:
+        return datetime(*info.date_time).timestamp()
+    except (ValueError, OverflowError):
+        return None
 
 
 def _assignment_files(root, where, wanted):
@@ -184,7 +208,8 @@ def _from_lms_zip(archive_path, folder, notebook_names, pattern):
         by_student, failed = _unpack_all(archive, archive_path, newest.values(), folder)
     submissions = [Submission(student, {u.notebook: path for u, path in chosen},
                               origin=", ".join(u.info.filename for u, _ in chosen), root=folder / student,
-                              late=any(u.late for u, _ in chosen))
+                              late=any(u.late for u, _ in chosen),
+                              submitted_at=_latest(_zip_time(u.info) for u, _ in chosen))
                    for student, chosen in sorted(by_student.items())]
     return Collection(submissions, unrecognised + failed)
 

@@ -19,6 +19,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 (after choosing the headless backend)
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from .policy import describe_adjustments  # noqa: E402
+
 COLUMNS = ["student", "status", "total", "max"]
 # What a spreadsheet reads as the start of a formula (OWASP's CSV injection list; its tab and
 # carriage return are escaped by `printable` already).
@@ -41,14 +43,89 @@ def csv_text(text):
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+# Added when an overrides file or a late policy was applied (policy.py): the points before, and why they changed.
+ADJUSTED_COLUMNS = ["autograded_total", "days_late", "late_penalty_percent", "overrides"]
+
+
 def write_csv(students, parts, path):
+    adjusted = any("autograded_total" in entry for entry in students.values())
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(COLUMNS + list(parts) + ["detail", "origin"])
+        writer.writerow(COLUMNS + list(parts) + ["detail", "origin"] + (ADJUSTED_COLUMNS if adjusted else []))
         for student, entry in sorted(students.items()):
             writer.writerow([csv_text(student), csv_text(entry["status"]), _points(entry["total"]),
                              _points(entry["max"])] + [_points(entry["scores"][part]) for part in parts]
-                            + [csv_text(entry["detail"]), csv_text(entry["origin"])])
+                            + [csv_text(entry["detail"]), csv_text(entry["origin"])]
+                            + (_adjusted_cells(entry) if adjusted else []))
+
+
+def _adjusted_cells(entry):
+    overrides = "; ".join(f"{o['part']}: {o['autograded']:g} -> {o['points']:g} ({o['reason']})"
+                          for o in entry.get("overrides", []))
+    return [_points(entry.get("autograded_total", entry["total"])), str(entry.get("days_late", 0)),
+            _points(entry.get("late_penalty", 0.0)), csv_text(overrides)]
+
+
+def adjustment_notes(students):
+    """The report's note on the overrides and late penalties in its totals."""
+    overridden = sum(1 for e in students.values() if e.get("overrides"))
+    penalised = sum(1 for e in students.values() if e.get("late_penalty"))
+    if not overridden and not penalised:
+        return []
+    return [f"Totals include manual overrides for {overridden} student(s) and late penalties for {penalised}; "
+            "the autograded points are in the 'autograded' column and in grades.csv (autograded_total, overrides)."]
+
+
+LMS_CANVAS = "grades-canvas.csv"
+LMS_MOODLE = "grades-moodle.csv"
+
+
+def write_lms_exports(students, parts, assignment, out):
+    """grades-canvas.csv and grades-moodle.csv in `out`: the final totals in those systems' grade-import forms.
+
+    Canvas: its gradebook's columns, the student id as SIS Login ID (Canvas matches a row by ID, SIS User ID
+    or SIS Login ID), then a "Points Possible" row, as Canvas's own exports have. Moodle: an identifier column
+    and a grade column (Grades > Import > CSV file: map "Username" to the identifier Moodle knows them by)."""
+    maximum = _points(float(sum(parts.values())))
+    rows = sorted(students.items())
+    with open(Path(out) / LMS_CANVAS, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment])
+        writer.writerow(["    Points Possible", "", "", "", "", maximum])
+        for student, entry in rows:
+            writer.writerow([csv_text(student), "", "", csv_text(student), "", _points(entry["total"])])
+    with open(Path(out) / LMS_MOODLE, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Username", assignment])
+        for student, entry in rows:
+            writer.writerow([csv_text(student), _points(entry["total"])])
+
+
+NOTE_START, NOTE_END = "<!-- autograder-adjustments -->", "<!-- /autograder-adjustments -->"
+NOTE_AT = re.compile(r"<body[^>]*>", re.IGNORECASE)
+
+
+def annotate_feedback(students, notebook_names, folder):
+    """Adds to each student's feedback page(s) the note of their overrides and late penalty (replacing the note
+    of an earlier run, or removing it when there is none now)."""
+    for student, entry in students.items():
+        lines = describe_adjustments(entry)
+        note = "" if not lines else (
+            f"{NOTE_START}<div style=\"background:#fff3cd;padding:.5em;margin:1em\"><strong>Your instructor adjusted "
+            f"your grade: {_points(entry['total'])} of {_points(entry['max'])} points</strong> (autograded: "
+            f"{_points(entry['autograded_total'])}).<ul>" + "".join(f"<li>{_html(line)}</li>" for line in lines)
+            + f"</ul></div>{NOTE_END}")
+        for name in [f"{student}.html", *(f"{student}_{notebook}.html" for notebook in notebook_names)]:
+            path = Path(folder) / name
+            if not path.is_file():
+                continue
+            page = path.read_text(encoding="utf-8")
+            start, end = page.find(NOTE_START), page.find(NOTE_END)
+            if start >= 0 and end > start:
+                page = page[:start] + page[end + len(NOTE_END):]
+            if note and (body := NOTE_AT.search(page)):
+                page = page[:body.end()] + note + page[body.end():]
+            path.write_text(page, encoding="utf-8")
 
 
 def pass_rates(students, parts):
@@ -67,8 +144,12 @@ def write_report(students, parts, unrecognised, path, title, notes=()):
                    f"<td>{_points(statistics.mean(e['scores'][part] for e in students.values())) if students else '-'}</td>"
                    f"<td>{_failing_cell(failing[part])}</td></tr>"
                    for part, points in parts.items())
+    adjusted = any("autograded_total" in e for e in students.values())
     student_rows = "".join(f"<tr><td>{_html(s)}</td><td>{_html(e['status'])}</td><td>{_points(e['total'])}</td>"
-                           f"<td>{_seconds(e)}</td><td>{_html(e['detail'])}</td></tr>" for s, e in sorted(students.items()))
+                           + (f"<td>{_points(e.get('autograded_total', e['total']))}</td>"
+                              f"<td>{'<br>'.join(map(_html, describe_adjustments(e)))}</td>" if adjusted else "")
+                           + f"<td>{_seconds(e)}</td><td>{_html(e['detail'])}</td></tr>" for s, e in sorted(students.items()))
+    adjusted_headers = "<th>autograded</th><th>overrides and late penalty</th>" if adjusted else ""
     unrecognised_list = "".join(f"<li><code>{_html(name)}</code>: {_html(reason)}</li>"
                                 for name, reason in unrecognised)
     note_list = "".join(f"<p class='note'>{html.escape(note)}</p>" for note in notes)
@@ -84,7 +165,7 @@ Status: {', '.join(f'{name} {n}' for name, n in sorted(statuses.items())) or 'no
 <h2>Graded parts</h2><table><tr><th>part</th><th>points</th><th>full marks</th><th>mean points</th>
 <th>most common failing message (students who failed with it, of those who failed the part)</th></tr>{rows}</table>
 <h2>Figures</h2>{_figures(totals, maximum, rates)}
-<h2>Students</h2><table><tr><th>student</th><th>status</th><th>total</th><th>grading time</th><th>detail</th></tr>{student_rows}</table>
+<h2>Students</h2><table><tr><th>student</th><th>status</th><th>total</th>{adjusted_headers}<th>grading time</th><th>detail</th></tr>{student_rows}</table>
 <h2>Files not graded</h2>{f'<ul>{unrecognised_list}</ul>' if unrecognised else '<p>None: every file was matched to a student.</p>'}
 </body></html>"""
     path.write_text(page, encoding="utf-8")
