@@ -12,6 +12,7 @@ import numpy as np
 from autograder.checks import check_close, check_equal, fail
 
 F32 = dict(rtol=1e-3, atol=1e-3)  # float32 computations, TF32 matmuls on a GPU included
+F32_DEEP = dict(rtol=3e-3, atol=3e-3)  # the regressor: three float32 (TF32) matmuls in a chain
 
 
 def huber_reference(y_true, y_pred, threshold):
@@ -519,23 +520,23 @@ def test_reconstructing_regressor(student, rng):
               [units, outputs], [outputs]]
     check_equal(got["shapes"], sorted(shapes), f"{what}: shapes of the trainable weights after build")
     prediction, aux, gradients = regressor_reference(x, weights, aux_weight, y)
-    check_close(got["prediction"], prediction, f"{what}: predictions with the weights set", **F32)
+    check_close(got["prediction"], prediction, f"{what}: predictions with the weights set", **F32_DEEP)
     check_equal(len(got["losses"]), 1, f"{what}: number of model.losses after three calls")
     check_close(got["losses"][0], aux, f"{what}: auxiliary loss, aux_weight * mean((reconstruct(Z) - x) ** 2)",
-                **F32)
+                **F32_DEEP)
     for name, label in (("reconstruct", "model.reconstruct.kernel"), ("hidden", "model.hidden[0].kernel")):
         check_gradient_present(got["gradients"], name, what)
         scale = np.max(np.abs(gradients[name]))
         check_close(got["gradients"][name], gradients[name],
-                    f"{what}: gradient of MSE + model.losses with respect to {label}", rtol=1e-3, atol=1e-4 * scale)
+                    f"{what}: gradient of MSE + model.losses with respect to {label}", rtol=3e-3, atol=3e-3 * scale)
 
     check_equal(got["config"], {"output_dim": outputs, "hidden_units": units, "aux_weight": aux_weight,
                                 "name": "regressor"}, f"{what}: get_config() entries")
     check_close(got["clone_prediction"], prediction,
-                "predictions of ReconstructingRegressor.from_config(config), weights set", **F32)
+                "predictions of ReconstructingRegressor.from_config(config), weights set", **F32_DEEP)
     check_equal(len(got["clone_losses"]), 1, "number of losses of the model rebuilt by from_config")
     check_close(got["clone_losses"][0], aux, "auxiliary loss of the model rebuilt by from_config (its aux_weight)",
-                **F32)
+                **F32_DEEP)
     check_equal(got["default_config"], {"output_dim": outputs, "hidden_units": 32, "aux_weight": 0.05},
                 f"ReconstructingRegressor({outputs}): get_config() entries (the defaults)")
     check_equal(got["default_shapes"], sorted([[features, 32], [32], [32, 32], [32], [32, features], [features],
@@ -544,11 +545,12 @@ def test_reconstructing_regressor(student, rng):
 
     prediction, aux, _ = regressor_reference(x_fit, got["weights_after_fit"], aux_weight)
     result = np.mean((prediction - y_fit) ** 2) + aux
-    check_close(got["evaluate"], result, "evaluate after fit = MSE + aux_weight * reconstruction MSE", **F32)
+    check_close(got["evaluate"], result, "evaluate after fit = MSE + aux_weight * reconstruction MSE", **F32_DEEP)
     check_equal(got["loaded_class"], "ReconstructingRegressor", "class of the model reloaded from .keras")
     for index, (saved, loaded) in enumerate(zip(got["weights_after_fit"], got["loaded_weights"])):
         check_close(loaded, saved, f"weight {index} of hidden, reconstruct, out after a .keras save and load",
                     rtol=0, atol=0)
     check_equal(got["loaded_config"], {"output_dim": outputs, "hidden_units": units, "aux_weight": aux_weight},
                 "get_config() entries of the reloaded model")
-    check_close(got["loaded_evaluate"], result, "evaluate after a .keras save and load (MSE + auxiliary loss)", **F32)
+    check_close(got["loaded_evaluate"], result, "evaluate after a .keras save and load (MSE + auxiliary loss)",
+                **F32_DEEP)
