@@ -396,3 +396,15 @@ def test_a_batch_of_hostile_files_gives_each_a_status_and_grades_the_others(tmp_
     assert f"not graded: mallory\\n.ipynb ({INVALID_ID})" in shown.splitlines()
     assert f"not graded: \\x1b[2J\\x1b[Hall 12 students graded.ipynb ({INVALID_ID})" in shown.splitlines()
     assert "\x1b" not in shown and "Content-Security-Policy" in (out / "report.html").read_text()
+
+
+# ---- hidden-test inputs: per submission, secret, reproducible
+def test_hidden_test_seeds_differ_per_submission_and_repeat_on_regrade(tmp_path):
+    from autograder.grading.batch import HIDDEN_TESTS_KEY, Batch
+
+    batch = Batch(ASSIGNMENT, tmp_path / "out", sandboxed=False)
+    seeds = {batch.seed(student, key) for student in ("ada", "bob") for key in ("k1", "k2")}
+    assert len(seeds) == 4, "each student and each content of a submission draws other inputs"
+    assert Batch(ASSIGNMENT, tmp_path / "out", sandboxed=False).seed("ada", "k1") == batch.seed("ada", "k1")
+    assert Batch(ASSIGNMENT, tmp_path / "other", sandboxed=False).seed("ada", "k1") != batch.seed("ada", "k1")
+    assert stat.S_IMODE((tmp_path / "out" / HIDDEN_TESTS_KEY).stat().st_mode) == 0o600

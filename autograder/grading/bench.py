@@ -65,7 +65,7 @@ def _grade_one(assignment, name, notebook, root, out, sandboxed):
     [submission] = collect(single, assignment, [name]).submissions
     batch._unstarted = 1
     batch.start_spares(1)
-    time.sleep(10)  # as in a batch, the worker has started while earlier submissions were graded
+    time.sleep(30)  # as in a batch, the worker and its warm kernel started while earlier submissions were graded
     with PeakMemory() as memory:
         started = time.monotonic()
         entry = batch.grade(submission, "bench")
@@ -104,7 +104,7 @@ def run(assignment="01_custom_layers", copies=8, workers=os.cpu_count(), sandbox
         rates[count] = copies / (time.monotonic() - started) * 60
 
     print(f"plain execution of the notebook (nbclient):  {plain:6.1f} s")
-    print(f"grading one submission (worker + nbgrader):   {graded:6.1f} s   ratio {graded / plain:.2f}x (goal <= 1.3x)")
+    print(f"grading one submission (worker + nbgrader):   {graded:6.1f} s   ratio {graded / plain:.2f}x (goal <= 1.0x)")
     if unsandboxed is not None:
         print(f"the same, --unsandboxed:                      {unsandboxed:6.1f} s   sandbox cost {graded - unsandboxed:+.1f} s")
     for count, rate in rates.items():

@@ -4,24 +4,33 @@ A process per student lets the batch kill a runaway submission with everything i
 cap its memory, without touching the other students' jobs. The kernel it starts is sandboxed
 (autograder/kernel/sandbox.py); what happened while grading (incidents.py) goes back to the
 batch as the last line of its stdout. The batch starts workers ahead of need: a worker imports
-nbgrader, then waits for its job (job.py) on stdin, so that start-up time overlaps with other
-grading instead of adding to each submission's.
+nbgrader and, given `--warm JOB` (a job line with the batch's settings), starts its kernel
+(kernel/warm.py), then waits for its job (job.py) on stdin, so that start-up time overlaps with
+other grading instead of adding to each submission's.
 """
 import resource
 import sys
+import threading
 
 from ..course import Course, GradingError
+from ..kernel import warm
 from . import incidents
 from .job import Job
 
 
 def main():
+    warm_job = Job.from_line(sys.argv[sys.argv.index("--warm") + 1]) if "--warm" in sys.argv else None
+    if warm_job:  # the kernel starts while this worker waits for its job (kernel/warm.py)
+        set_memory_limit(warm_job.limits)
+        starting = threading.Thread(target=warm.start, args=(warm_job.limits, warm_job.sandboxed), daemon=True)
+        starting.start()
     line = sys.stdin.readline()
     if not line.strip():
-        return  # the batch ended before this spare worker was needed
+        return  # the batch ended before this spare worker was needed (a warm kernel dies with this process)
     job = Job.from_line(line)
-    memory = job.limits.memory_bytes
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    set_memory_limit(job.limits)
+    if warm_job:
+        starting.join()  # a kernel that failed to start is not taken: GuardedExecute starts one
     course = Course(job.root, job.assignment, db_url=job.db_url, show_hidden=job.show_hidden, limits=job.limits,
                     sandboxed=job.sandboxed, seed=job.seed)
     try:
@@ -31,6 +40,10 @@ def main():
         print(error, file=sys.stderr)
         sys.exit(2)
     print(incidents.to_line(incidents.LOG.drain()))  # what happened while grading, for the status
+
+
+def set_memory_limit(limits):
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Around nbclient's cell-by-cell execution this adds:
 
-- the kernel comes from manager.py (sandbox, limits, guard; see there);
+- the kernel comes from manager.py (sandbox, limits, guard; see there), started ahead of the
+  submission when its worker was (warm.py);
 - before each graded test cell, the guard in the kernel restores the libraries, the kernel's hooks
   and the course checks to their pristine state; after it, the guard says whether the test's run
   changed them again, and if so (or if the guard gives no valid answer) the test cell gets an
@@ -17,6 +18,7 @@ Around nbclient's cell-by-cell execution this adds:
 """
 import ast
 import json
+import os
 import secrets
 
 from jupyter_core.utils import ensure_async, run_sync
@@ -28,7 +30,7 @@ from traitlets import Bool, Dict, Integer, Unicode
 from ..cells import CHECKS_CELL_ID, grade_id, is_test
 from ..grading.incidents import LOG
 from ..limits import Limits
-from . import referee
+from . import referee, warm
 from .inside.guard import GUARD_MODULE
 from .inside.probe import PROBE_MODULE
 from .manager import MAX_MESSAGE_BYTES, CourseKernelManager
@@ -64,7 +66,17 @@ class GuardedExecute(Execute):
         self._out_of_memory = False
         self._output_sizes, self._truncated = {}, set()
         self._checks_source = "\n".join(c.source for c in nb.cells if grade_id(c) == CHECKS_CELL_ID)
-        return super().preprocess(nb, resources, km)
+        folder = (resources or {}).get("metadata", {}).get("path")
+        if km is None and not _has_data_files(folder):
+            km = warm.take(self._limits(), self.sandboxed, self.guard)
+        if km is None:
+            return super().preprocess(nb, resources, km)
+        try:  # a kernel not started by nbclient is not shut down by it
+            return super().preprocess(nb, resources, km)
+        finally:
+            if self.kc:
+                self.kc.stop_channels()
+            run_sync(km.shutdown_kernel)(now=True)
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         if cell.cell_type != "code" or not cell.source.strip():
@@ -243,6 +255,13 @@ class GuardedExecute(Execute):
             LOG.record("output truncated", where, note)
             outs.append(NotebookNode(output_type="stream", name="stdout", text=f"\n[grader: {note}]\n"))
         return None
+
+
+def _has_data_files(folder):
+    """Whether the submission's folder holds files besides its notebooks (the kernel's working folder gets them)."""
+    if not folder or not os.path.isdir(folder):
+        return False
+    return any(not name.endswith(".ipynb") and not name.startswith(".") for name in os.listdir(folder))
 
 
 def _has_error(cell):

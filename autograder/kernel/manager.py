@@ -118,6 +118,12 @@ class CourseKernelManager(AsyncKernelManager):
         await super()._async_launch_kernel(kernel_cmd, **kw)
         process = self.provisioner.process
         threading.Thread(target=self._drain, args=(process.stdout,), daemon=True).start()
+        self.restart_clock()
+
+    def restart_clock(self):
+        """Starts the submission's time limit now (a warm kernel's when its submission arrives: warm.py)."""
+        if self._timer:
+            self._timer.cancel()
         if self.limits.kernel_seconds:
             self._timer = threading.Timer(self.limits.kernel_seconds, self._expire)
             self._timer.daemon = True
