@@ -61,7 +61,7 @@ def check_reloaded(got, reference, what):
     if isinstance(got, str):
         fail(f"{what}: keras.models.load_model", "the model, reloaded", got,
              "get_config() must return every __init__ argument; the class must be registered")
-    check_close(got, reference, f"{what}: predictions after .keras save and load", rtol=1e-3, atol=1e-3)
+    check_close(got, reference, f"{what}: predictions after .keras save and load", rtol=1e-4, atol=1e-6)
 
 
 def random_dense(rng, fan_in, units, scale=1.0):
@@ -117,21 +117,24 @@ def residual_block_probe(n_layers, n_neurons, x, kernels, biases, probe, wide):
         result["rebuilt_config"] = {key: rebuilt.get(key) for key in ("n_layers", "n_neurons", "name")}
     except Exception as error:
         result["rebuilt_config"] = f"ResidualBlock.from_config raised {type(error).__name__}: {error}"[:400]
-    inputs = keras.Input(shape=(n_neurons,))
-    block = ResidualBlock(n_layers, n_neurons)
-    model = keras.Model(inputs, block(inputs))
-    for layer, kernel, bias in zip(block.hidden, kernels, biases):
-        layer.kernel.assign(kernel.astype("float32"))
-        layer.bias.assign(bias.astype("float32"))
-    path = os.path.join(tempfile.mkdtemp(), "model.keras")
-    model.save(path)
-    flat = x.reshape(-1, n_neurons).astype("float32")
+    keras.config.set_dtype_policy("float64")  # float64 again: no TF32 rounding on a GPU
     try:
-        loaded = keras.models.load_model(path, custom_objects={"ResidualBlock": ResidualBlock})
-    except Exception as error:
-        result["reloaded_predictions"] = f"load_model raised {type(error).__name__}: {error}"[:400]
-        return result
-    result["reloaded_predictions"] = loaded.predict(flat, verbose=0)
+        inputs = keras.Input(shape=(n_neurons,))
+        block = ResidualBlock(n_layers, n_neurons)
+        model = keras.Model(inputs, block(inputs))
+        for layer, kernel, bias in zip(block.hidden, kernels, biases):
+            layer.kernel.assign(kernel)
+            layer.bias.assign(bias)
+        path = os.path.join(tempfile.mkdtemp(), "model.keras")
+        model.save(path)
+        try:
+            loaded = keras.models.load_model(path, custom_objects={"ResidualBlock": ResidualBlock})
+        except Exception as error:
+            result["reloaded_predictions"] = f"load_model raised {type(error).__name__}: {error}"[:400]
+            return result
+        result["reloaded_predictions"] = loaded.predict(x.reshape(-1, n_neurons), verbose=0)
+    finally:
+        keras.config.set_dtype_policy("float32")
     return result
 
 
@@ -208,7 +211,7 @@ def regressor_probe(output_dim, x, weights, probe, wide):
     keras.config.set_dtype_policy("float64")  # every layer created here computes in float64
     try:
         model = ResidualRegressor(output_dim, name="regressor")
-        result = {"weights_before_call": len(model.weights)}
+        result = {}
         model(x)
         parts = (model.hidden1, model.block1, model.block2, model.out)
         result["built"] = [bool(layer.built) for layer in parts]
@@ -285,7 +288,6 @@ def test_residual_regressor(student, rng):
     probe = rng.standard_normal((len(x), output_dim))
     what = f"ResidualRegressor({output_dim}) on {features} features"
     got = student.call(regressor_probe, output_dim=output_dim, x=x, weights=weights, probe=probe, wide=40)
-    check_equal(got["weights_before_call"], 0, f"{what}: number of weights before the first call")
     check_equal(got["built"], [True] * 4, f"{what}: hidden1, block1, block2 and out built by a call",
                 hint="call the layers created in __init__: a layer created in call is a new one at every call")
     check_equal(got["blocks"], [[True, 2, 30]] * 2,
@@ -445,7 +447,7 @@ def vae_probe(original_dim, latent_dim, intermediate_dim, seed, x, z, weights, n
     keras.config.set_dtype_policy("float64")  # every layer created here computes in float64
     try:
         vae = VAE(original_dim, latent_dim=latent_dim, intermediate_dim=intermediate_dim, seed=seed)
-        result = {"weights_before_call": len(vae.weights)}
+        result = {}
         vae(x)
         result["kernel_shapes"] = {name: list(getattr(vae, name).kernel.shape) for name in names}
         result["weights"] = [len(vae.trainable_weights), len(vae.non_trainable_weights)]
@@ -529,7 +531,6 @@ def test_vae(student, rng):
     what = f"VAE({original_dim}, latent_dim={latent_dim}, intermediate_dim={intermediate_dim}, seed={seed})"
     got = student.call(vae_probe, original_dim=original_dim, latent_dim=latent_dim, intermediate_dim=intermediate_dim,
                        seed=seed, x=x, z=z, weights=weights, noise=noise, probe=probe)
-    check_equal(got["weights_before_call"], 0, f"{what}: number of weights before the first call")
     check_equal(got["kernel_shapes"], {name: list(shape) for name, shape in shapes.items()},
                 f"{what}: kernel shapes of the dense sub-layers")
     check_equal(got["weights"], [10, 0], f"{what}: numbers of trainable and non-trainable weights")
