@@ -16,7 +16,7 @@ from autograder.checks import check_close, check_equal, fail
 
 EPSILON = 1e-3  # BatchNormalization's default epsilon
 MOMENTUM = 0.99  # BatchNormalization's default momentum
-LOOSE = dict(rtol=2e-3, atol=1e-4)  # float32 values with TF32 matrix products on a GPU
+LOOSE = dict(rtol=3e-3, atol=2e-4)  # float32 values with TF32 matrix products on a GPU
 
 
 # ---- NumPy references -----------------------------------------------------------------------------
@@ -90,9 +90,13 @@ def check_fit_steps(got, x, y, weights, lr, l2, batch, epochs, what):
             z = normalize(batch_x, mean, variance)  # training mode: the batch's own statistics
             loss, gradients = mse_loss_and_gradients(before, z, y64[part], weights[part], l2)
             for name in ("k1", "b1", "k2", "b2"):
-                check_close(step["after"][name], before[name] - lr * gradients[name],
-                            f"{what}: {name} after training step {index + 1} of epoch {epoch + 1} (SGD from the "
-                            f"weights before it)", rtol=1e-3, atol=2e-5)
+                # The change of each weight, -lr * gradient; the tolerance scales with the largest change, so that
+                # the rounding of TF32 matrix products on a GPU passes and a wrong gradient does not.
+                expected = -lr * gradients[name]
+                check_close(np.asarray(step["after"][name], dtype=np.float64) - before[name], expected,
+                            f"{what}: change of {name} in training step {index + 1} of epoch {epoch + 1} "
+                            f"(-lr * gradient at the weights before it)", rtol=3e-3,
+                            atol=3e-3 * np.max(np.abs(expected)) + 1e-6)
             _, out = forward(before, z)
             losses.append(loss)
             sizes.append(len(batch_x))
@@ -416,9 +420,9 @@ def model_fit_probe(part, x, y, weights, x_val, y_val, val_weights, params, l2, 
 
 def check_model_fit(student, rng, part):
     features, hidden, outputs = int(rng.integers(2, 6)), int(rng.integers(3, 7)), int(rng.integers(1, 3))
-    batch, epochs = int(rng.integers(5, 9)), 2
-    n = batch * int(rng.integers(2, 4)) + int(rng.integers(1, batch))  # a smaller last batch
-    n_val = batch + int(rng.integers(1, batch))
+    batch, epochs = int(rng.integers(5, 9)), 3
+    n = batch * int(rng.integers(2, 4)) + int(rng.integers(1, 3))  # a last batch of 1 or 2
+    n_val = batch + int(rng.integers(1, batch // 2 + 1))
     eval_batch = int(rng.integers(3, n_val - 1))
     if n_val % eval_batch == 0:
         eval_batch += 1
@@ -427,7 +431,7 @@ def check_model_fit(student, rng, part):
     weights = rng.uniform(0.1, 3.0, n).astype("float32") if part == 3 else None
     val_weights = rng.uniform(0.1, 3.0, n_val).astype("float32") if part == 3 else None
     params = {k: v.astype("float32") for k, v in draw_params(rng, features, hidden, outputs).items()}
-    l2 = [float(v) / 1024 for v in rng.integers(5, 60, 2)]
+    l2 = [float(v) / 1024 for v in rng.integers(20, 100, 2)]
     lr = float(rng.integers(60, 200)) / 1024
     got = student.call(model_fit_probe, part=part, x=x, y=y, weights=weights, x_val=x_val, y_val=y_val,
                        val_weights=val_weights, params=params, l2=l2, lr=lr, batch=batch, epochs=epochs,
