@@ -21,11 +21,11 @@ LOOSE = dict(rtol=3e-3, atol=2e-4)  # float32 values with TF32 matrix products o
 
 # ---- NumPy references -----------------------------------------------------------------------------
 
-def normalize(x, mean, variance):
+def ref_normalize(x, mean, variance):
     return (x - mean) / np.sqrt(variance + EPSILON)
 
 
-def forward(params, z):
+def ref_forward(params, z):
     """(hidden activations, outputs) of Dense(tanh) -> Dense on the normalized inputs `z`."""
     hidden = np.tanh(z @ params["k1"] + params["b1"])
     return hidden, hidden @ params["k2"] + params["b2"]
@@ -33,7 +33,7 @@ def forward(params, z):
 
 def mse_loss_and_gradients(params, z, y, weights, l2, l1_activity=0.0):
     """The loss `fit()` minimizes (sample-weighted MSE summed over the batch size + penalties) and its gradients."""
-    hidden, out = forward(params, z)
+    hidden, out = ref_forward(params, z)
     n, outputs = y.shape
     weights = np.ones(n) if weights is None else weights
     per_sample = np.mean((out - y) ** 2, axis=1)
@@ -87,7 +87,7 @@ def check_fit_steps(got, x, y, weights, lr, l2, batch, epochs, what):
             before = {k: np.asarray(v, dtype=np.float64) for k, v in step["before"].items()}
             batch_x = x64[part]
             mean, variance = batch_x.mean(axis=0), batch_x.var(axis=0)
-            z = normalize(batch_x, mean, variance)  # training mode: the batch's own statistics
+            z = ref_normalize(batch_x, mean, variance)  # training mode: the batch's own statistics
             loss, gradients = mse_loss_and_gradients(before, z, y64[part], weights[part], l2)
             for name in ("k1", "b1", "k2", "b2"):
                 # The change of each weight, -lr * gradient; the tolerance scales with the largest change, so that
@@ -97,7 +97,7 @@ def check_fit_steps(got, x, y, weights, lr, l2, batch, epochs, what):
                             f"{what}: change of {name} in training step {index + 1} of epoch {epoch + 1} "
                             f"(-lr * gradient at the weights before it)", rtol=3e-3,
                             atol=3e-3 * np.max(np.abs(expected)) + 1e-6)
-            _, out = forward(before, z)
+            _, out = ref_forward(before, z)
             losses.append(loss)
             sizes.append(len(batch_x))
             abs_errors.append(np.mean(np.abs(out - y64[part]), axis=1))
@@ -114,11 +114,11 @@ def check_fit_steps(got, x, y, weights, lr, l2, batch, epochs, what):
     return epochs_out
 
 
-def evaluation(params, moving_mean, moving_variance, x, y, weights, l2, batch):
+def ref_evaluation(params, moving_mean, moving_variance, x, y, weights, l2, batch):
     """What evaluate() reports in inference mode: loss tracker weighted by batch size, mae, sample-weighted mse."""
     n = len(x)
     weights = np.ones(n) if weights is None else weights.astype(np.float64)
-    _, out = forward(params, normalize(x.astype(np.float64), moving_mean, moving_variance))
+    _, out = ref_forward(params, ref_normalize(x.astype(np.float64), moving_mean, moving_variance))
     error = out - y.astype(np.float64)
     per_sample = np.mean(error ** 2, axis=1)
     penalty = l2[0] * np.sum(params["k1"] ** 2) + l2[1] * np.sum(params["k2"] ** 2)
@@ -176,7 +176,7 @@ def adam_reference(params, batches, lr, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
     v = {k: np.zeros_like(w) for k, w in params.items()}
     losses, after = [], []
     for t, (x, y) in enumerate(batches, start=1):
-        z = normalize(x, x.mean(axis=0), x.var(axis=0))
+        z = ref_normalize(x, x.mean(axis=0), x.var(axis=0))
         loss, gradients = mse_loss_and_gradients(params, z, y, None, (0.0, 0.0))
         losses.append(loss)
         alpha = lr * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
@@ -206,7 +206,7 @@ def test_train_step(student, rng):
                        adam_batches=adam_batches, adam_params=adam_params, adam_lr=adam_lr)
     what = "float64 Dense(tanh) -> Dense model after BatchNormalization, two L2 penalties and an L1 activity penalty"
     mean, variance = x.mean(axis=0), x.var(axis=0)
-    loss, gradients = mse_loss_and_gradients(params, normalize(x, mean, variance), y, None, l2, l1_activity)
+    loss, gradients = mse_loss_and_gradients(params, ref_normalize(x, mean, variance), y, None, l2, l1_activity)
     check_close(got["loss"], loss, f"{what}: returned loss (MSE in training mode + model.losses, before the update)",
                 rtol=1e-7, atol=1e-10)
     for name in ("k1", "b1", "k2", "b2"):
@@ -448,7 +448,7 @@ def check_model_fit(student, rng, part):
                     f"{what}: history['{key}'] per epoch" + (" (loss tracker weighted by batch size)"
                                                              if key == "loss" else ""), **LOOSE)
     for key in metrics:
-        expected = [evaluation(e["params"], e["moving_mean"], e["moving_variance"], x_val, y_val, val_weights, l2,
+        expected = [ref_evaluation(e["params"], e["moving_mean"], e["moving_variance"], x_val, y_val, val_weights, l2,
                                batch)[key] for e in run]
         check_close(got["history"][f"val_{key}"], expected,
                     f"{what}: history['val_{key}'] per epoch (inference mode, after the epoch's training)", **LOOSE)
@@ -457,7 +457,7 @@ def check_model_fit(student, rng, part):
                 "(updated by training steps only)", rtol=1e-3, atol=1e-5)
     check_close(got["moving_variance"], last["moving_variance"], f"{what}: BatchNormalization's moving variance after "
                 "fit", rtol=1e-3, atol=1e-5)
-    expected = evaluation(last["params"], last["moving_mean"], last["moving_variance"], x_val, y_val, val_weights, l2,
+    expected = ref_evaluation(last["params"], last["moving_mean"], last["moving_variance"], x_val, y_val, val_weights, l2,
                           eval_batch)
     where = f"{name}.evaluate(batch_size={eval_batch}) on {n_val} samples" + (" with sample_weight" if part == 3 else "")
     check_equal(sorted(got["evaluate"]), sorted(metrics), f"{where}: keys of the result")
