@@ -182,3 +182,14 @@ def test_model_file_roundtrip():
     assert type(check_model_file_roundtrip(model, x)) is keras.Sequential
     unregistered = keras.Sequential([keras.Input(shape=(3,)), Scale(2.0)])
     assert "register" in fails(check_model_file_roundtrip, unregistered, x)
+
+
+def test_a_failing_check_shows_its_message_not_the_checks_traceback(capsys):
+    """In a notebook, what was checked, expected and got comes first: no frames of the checks' own code."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.run_cell("from autograder.checks import check_close\ncheck_close(1.0, 2.0, 'the value')")
+    shown = capsys.readouterr().out
+    assert shown.lstrip().startswith("CheckFailure: the value") and "expected: 2" in shown, shown
+    assert "values.py" not in shown and "Traceback" not in shown, shown

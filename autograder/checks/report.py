@@ -5,6 +5,11 @@ import numpy as np
 class CheckFailure(AssertionError):
     """Raised by every check; the message is meant for the student."""
 
+    def _render_traceback_(self):
+        # IPython shows this instead of the traceback, whose frames are the checks' own code:
+        # what was checked, expected and got is the whole story, and it comes first.
+        return [f"CheckFailure: {self}"]
+
 
 def fail(what, expected, got, hint=None):
     __tracebackhide__ = True
