@@ -267,7 +267,8 @@ def terminal_summary(students, parts, unrecognised, out):
     if totals:
         lines.append(f"mean {statistics.mean(totals):.2f} / {sum(parts.values()):g}")
     lines += [f"not graded: {printable(name)} ({printable(reason)})" for name, reason in unrecognised]
-    lines.append(f"grades: {out / 'grades.csv'}\nreport: {out / 'report.html'}\nfeedback: {out / 'feedback'}/")
+    lines.append(f"grades: {out / 'grades.csv'}\nreport: {out / 'report.html'}\nfeedback: {out / 'feedback'}/\n"
+                 f"LMS import: {out / LMS_CANVAS}, {out / LMS_MOODLE}")
     return "\n".join(lines)
 
 
