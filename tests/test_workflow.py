@@ -316,6 +316,18 @@ def test_a_zip_entrys_date_is_its_submission_time(tmp_path):
     assert submission.late and submission.submitted_at == datetime(2026, 3, 4, 10, 30).timestamp()
 
 
+def test_nbgrader_timestamp_is_the_submission_time_of_a_submitted_tree(tmp_path):
+    where = tmp_path / "submitted" / "ada" / ASSIGNMENT
+    os.utime(write(where / f"{NAME}.ipynb", SOLVED), (0, 0))
+    write(where / "timestamp.txt", "2026-03-04 10:30:00.250000 UTC\n")
+    write(tmp_path / "submitted" / "bob" / ASSIGNMENT / f"{NAME}.ipynb", SOLVED)
+    os.utime(where.parent.parent / "bob" / ASSIGNMENT / f"{NAME}.ipynb", (1000, 1000))
+    collection = collect(tmp_path, ASSIGNMENT, [NAME])
+    times = {s.student: s.submitted_at for s in collection.submissions}
+    assert times == {"ada": datetime(2026, 3, 4, 10, 30, 0, 250000, tzinfo=timezone.utc).timestamp(), "bob": 1000}
+    assert collection.unrecognised == []
+
+
 # ---- 6. LMS exports
 def test_canvas_and_moodle_exports_hold_the_final_totals(batch, monkeypatch):
     folder, out = batch

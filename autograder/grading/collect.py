@@ -14,7 +14,7 @@ import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
@@ -142,8 +142,9 @@ def _from_nbgrader_tree(root, assignment, notebook_names):
             files, not_graded = _assignment_files(root, where, wanted)
             unrecognised += not_graded
             if files:
-                submissions.append(Submission(student, files, origin=where, root=root,
-                                              submitted_at=_latest(map(_modified, files.values()))))
+                submitted_at = _nbgrader_timestamp(root, root / where / NBGRADER_TIMESTAMP)
+                submissions.append(Submission(student, files, origin=where, root=root, submitted_at=submitted_at
+                                              or _latest(map(_modified, files.values()))))
     return Collection(submissions, unrecognised)
 
 
@@ -153,6 +154,21 @@ def _modified(path):
         return os.lstat(path).st_mtime
     except OSError:
         return None
+
+
+NBGRADER_TIMESTAMP = "timestamp.txt"  # nbgrader's record of when the student submitted, in UTC
+
+
+def _nbgrader_timestamp(root, path):
+    """The time in nbgrader's timestamp.txt (`2026-03-02 10:00:00.123456 UTC`) as epoch seconds, or None."""
+    if not os.path.lexists(path):
+        return None
+    try:
+        text = intake.read_bytes(root, path)[:100].decode("ascii").strip()
+        moment = datetime.fromisoformat(text.removesuffix("UTC").strip())
+    except (intake.Rejected, UnicodeDecodeError, ValueError):
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def _latest(times):
@@ -176,7 +192,7 @@ def _assignment_files(root, where, wanted):
         return {}, [(where, f"cannot be read ({error.strerror})")]
     files = {wanted[name]: root / where / name for name, _ in entries if name in wanted}
     not_graded = [(f"{where}/{name}", f"not one of the assignment's notebooks ({', '.join(wanted)})")
-                  for name, _ in entries if name not in wanted]
+                  for name, _ in entries if name not in wanted and name != NBGRADER_TIMESTAMP]
     if not files:
         not_graded.append((where, f"no {' or '.join(wanted)} in the folder"))
     return files, not_graded
