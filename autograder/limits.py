@@ -14,6 +14,7 @@ class Limits:
     submission_seconds: int = 900  # past it the worker and its kernel are killed
     memory_gb: float = 6.0  # address space of the worker and of each kernel process: TensorFlow maps ~3 GiB
     output_bytes: int = 2**20  # output kept per cell; the rest is dropped
+    notebook_output_bytes: int = 8 * 2**20  # output kept in the whole notebook (the feedback page's size)
     threads: int = 0  # CPU threads of the kernel's TensorFlow and OpenMP pools (0: one per core)
     processes: int = 256 + 8 * (os.cpu_count() or 1)  # the kernel uid's processes and threads (TF starts ~4 per core)
     file_bytes: int = 2**30  # largest file a kernel may write

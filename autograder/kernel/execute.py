@@ -8,8 +8,8 @@ Around nbclient's cell-by-cell execution this adds:
   and the course checks to their pristine state; after it, the guard says whether the test's run
   changed them again, and if so (or if the guard gives no valid answer) the test cell gets an
   error output, which nbgrader scores 0: a shortcut earns nothing for the test it fakes;
-- a cell's output is kept up to `output_bytes`, the rest dropped (errors are shortened, never
-  dropped: they decide the grade);
+- a cell's output is kept up to `output_bytes`, the notebook's up to `notebook_output_bytes`, the
+  rest dropped (errors are shortened, never dropped: they decide the grade);
 - a kernel that dies (os._exit, a segfault, its time limit) or cannot be interrupted after a
   cell's time limit ends the run: the cell gets an error saying what happened and the cells
   after it are marked as not run, so the cells that finished keep their points instead of
@@ -236,22 +236,24 @@ class GuardedExecute(Execute):
             LOG.record("timed out", where, f"the cell ran over its time limit ({self.timeout} s) and was interrupted")
 
     def output(self, outs, msg, display_id, cell_index):
-        """Keeps up to `output_bytes` of a cell's output; errors always, shortened."""
+        """Keeps up to `output_bytes` of a cell's output and `notebook_output_bytes` in all; errors always, shortened."""
         if msg["msg_type"] == "error":
             content = msg["content"]
             content["evalue"] = str(content.get("evalue", ""))[:ERROR_TEXT_LIMIT]
             content["traceback"] = [str(line)[:ERROR_TEXT_LIMIT] for line in content.get("traceback", [])[-200:]]
             return super().output(outs, msg, display_id, cell_index)
-        size = _size(msg["content"])
-        used = self._output_sizes.get(cell_index, 0)
+        size, limits = _size(msg["content"]), self._limits()
+        used, total = self._output_sizes.get(cell_index, 0), sum(self._output_sizes.values())
         dropped_in_kernel = "[grader: a display of" in str(msg["content"].get("data", {}).get("text/plain", ""))
-        if used + size <= self._limits().output_bytes and not dropped_in_kernel:
+        fits_notebook = total + size <= limits.notebook_output_bytes
+        if used + size <= limits.output_bytes and fits_notebook and not dropped_in_kernel:
             self._output_sizes[cell_index] = used + size
             return super().output(outs, msg, display_id, cell_index)
         if cell_index not in self._truncated:
             self._truncated.add(cell_index)
             where = grade_id(self.nb.cells[cell_index]) or f"cell {cell_index + 1}"
-            note = f"over {self._limits().output_bytes // 1024} KiB of output; the rest was dropped"
+            note = (f"over {limits.output_bytes // 1024} KiB of output; the rest was dropped" if fits_notebook else
+                    f"over {limits.notebook_output_bytes // 2**20} MiB of output in the notebook; the rest was dropped")
             LOG.record("output truncated", where, note)
             outs.append(NotebookNode(output_type="stream", name="stdout", text=f"\n[grader: {note}]\n"))
         return None

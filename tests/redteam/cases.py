@@ -281,6 +281,14 @@ def _solution_cells_replaced(code):
     return build
 
 
+def _many_printing_cells(notebook, count):
+    """`count` cells added before the first test, each printing just under a cell's output limit."""
+    at = index(notebook, "test_my_dense")
+    for _ in range(count):
+        notebook.cells.insert(at, nbformat.v4.new_code_cell('print("x" * 1_000_000)'))
+    return notebook
+
+
 def _metadata_dropped(notebook):
     """As an editor that keeps no cell metadata and makes new cell ids saves it."""
     for number, cell in enumerate(notebook.cells):
@@ -420,6 +428,9 @@ CASES = [
     Case("r_output_flood", "runaway", "1 GiB printed by a solution cell",
          notebook(lambda ctx: prepend(correct(), "gaussian_noise", FLOOD.format(megabytes=1024))), "output truncated",
          evidence=("of output; the rest was dropped]",)),
+    Case("r_many_outputs", "runaway", "150 cells printing 1 MB each (a 150 MB notebook)",
+         notebook(lambda ctx: _many_printing_cells(correct(), 150)), "output truncated",
+         evidence=("MiB of output in the notebook; the rest was dropped]",)),
     Case("r_os_exit", "runaway", "kernel killed by os._exit in a solution cell",
          notebook(lambda ctx: prepend(correct(), "batch_norm", "import os\nos._exit(3)")), "crashed",
          lose("test_batch_norm"), detail=("exited with status 3",)),
