@@ -164,14 +164,13 @@ def test_running_sum(student, rng):
 
 # ---- Part 3: MyGaussianNoise ---------------------------------------------------------------------
 
-def noise_probe(stddev, x):
+def noise_probe(stddev, x, base):
     import os
     import tempfile
 
     layer = MyGaussianNoise(stddev)
     result = {"inference": layer(x), "inference_false": layer(x, training=False)}
-    zeros = np.zeros((4000, 25), dtype="float32")
-    result["noise"], result["noise_again"] = layer(zeros, training=True), layer(zeros, training=True)
+    result["noisy"], result["noisy_again"] = layer(base, training=True), layer(base, training=True)
     result["seeded"] = [MyGaussianNoise(stddev, seed=7)(x, training=True) for _ in range(2)]
     config = MyGaussianNoise(stddev, seed=3, name="noisy").get_config()
     result["config"] = {key: config.get(key) for key in ("stddev", "seed", "name")}
@@ -189,13 +188,14 @@ def test_gaussian_noise(student, rng):
     stddev = float(rng.uniform(0.2, 3.0))
     x = rng.standard_normal((int(rng.integers(2, 9)), int(rng.integers(2, 9)))).astype("float32")
     what = f"MyGaussianNoise({stddev:.3f})"
-    got = student.call(noise_probe, stddev=stddev, x=x)
+    base = rng.uniform(-5, 5, (4000, 25)).astype("float32")  # non-zero: the output must still hold the input
+    got = student.call(noise_probe, stddev=stddev, x=x, base=base)
     check_close(got["inference"], x, f"{what}: inference output (training not given) equals the input")
     check_close(got["inference_false"], x, f"{what}: inference output (training=False) equals the input")
-    noise = np.asarray(got["noise"], dtype=np.float64)
-    check_close(noise.std(), stddev, f"{what}: standard deviation of the noise", rtol=0.05)
-    check_close(noise.mean(), 0.0, f"{what}: mean of the noise", atol=0.03 * stddev)
-    if np.allclose(got["noise"], got["noise_again"]):
+    noise = np.asarray(got["noisy"], dtype=np.float64) - base  # what training added to the input
+    check_close(noise.std(), stddev, f"{what}: standard deviation of training output minus input", rtol=0.05)
+    check_close(noise.mean(), 0.0, f"{what}: mean of training output minus input", atol=0.03 * stddev)
+    if np.allclose(got["noisy"], got["noisy_again"]):
         fail(f"{what}: two training calls", "different noise", "the same noise twice")
     check_close(got["seeded"][0], got["seeded"][1], "two layers built with the same seed draw the same noise")
     check_equal(got["config"], {"stddev": stddev, "seed": 3, "name": "noisy"}, f"{what}: get_config() entries")
