@@ -211,12 +211,12 @@ def test_huber_class(student, rng):
 
 # ---- Part 3: negative_sampling_loss ------------------------------------------------------------
 
-def softplus(z):  # -log(sigmoid(s)) = softplus(-s), computed stably
+def reference_softplus(z):  # -log(sigmoid(s)) = softplus(-s), computed stably
     return np.logaddexp(0.0, z)
 
 
-def sigmoid(z):
-    return np.exp(-softplus(-z))
+def reference_sigmoid(z):
+    return np.exp(-reference_softplus(-z))
 
 
 def negative_sampling_reference(packed, scores):
@@ -224,7 +224,7 @@ def negative_sampling_reference(packed, scores):
     scores = np.asarray(scores, np.float64)
     s_pos = np.take_along_axis(scores, ids[:, :1], axis=1)[:, 0]
     s_neg = np.take_along_axis(scores, np.maximum(ids[:, 1:], 0), axis=1)
-    return softplus(-s_pos) + np.sum(np.where(ids[:, 1:] >= 0, softplus(s_neg), 0.0), axis=1)
+    return reference_softplus(-s_pos) + np.sum(np.where(ids[:, 1:] >= 0, reference_softplus(s_neg), 0.0), axis=1)
 
 
 def negative_sampling_gradient(packed, scores, probe):
@@ -232,10 +232,10 @@ def negative_sampling_gradient(packed, scores, probe):
     ids = np.asarray(packed).astype(int)
     gradient = np.zeros_like(scores, dtype=np.float64)
     for row, (positive, *negatives) in enumerate(ids):
-        gradient[row, positive] -= probe[row] * sigmoid(-scores[row, positive])
+        gradient[row, positive] -= probe[row] * reference_sigmoid(-scores[row, positive])
         for item in negatives:
             if item >= 0:
-                gradient[row, item] += probe[row] * sigmoid(scores[row, item])
+                gradient[row, item] += probe[row] * reference_sigmoid(scores[row, item])
     return gradient
 
 
