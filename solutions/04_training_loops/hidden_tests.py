@@ -31,15 +31,24 @@ def ref_forward(params, z):
     return hidden, hidden @ params["k2"] + params["b2"]
 
 
-def mse_loss_and_gradients(params, z, y, weights, l2, l1_activity=0.0):
-    """The loss `fit()` minimizes (sample-weighted MSE summed over the batch size + penalties) and its gradients."""
+def ref_bce(logits, y):
+    """Binary cross-entropy of labels `y` (any real values) and `logits`, per element, as Keras computes it."""
+    return np.maximum(logits, 0) - logits * y + np.log1p(np.exp(-np.abs(logits)))
+
+
+def mse_loss_and_gradients(params, z, y, weights, l2, l1_activity=0.0, bce=False):
+    """The loss `fit()` minimizes (sample-weighted MSE summed over the batch size + penalties) and its gradients.
+
+    With `bce`, the data loss is BinaryCrossentropy(from_logits=True)(y, outputs) instead of the MSE: a loss
+    that is not symmetric in its two arguments, so that loss_fn(y_pred, y) gives other values.
+    """
     hidden, out = ref_forward(params, z)
     n, outputs = y.shape
     weights = np.ones(n) if weights is None else weights
-    per_sample = np.mean((out - y) ** 2, axis=1)
+    per_sample = np.mean(ref_bce(out, y) if bce else (out - y) ** 2, axis=1)
     loss = (np.sum(weights * per_sample) / n + l2[0] * np.sum(params["k1"] ** 2) + l2[1] * np.sum(params["k2"] ** 2)
             + l1_activity * np.sum(np.abs(hidden)) / n)  # Keras 3 divides activity penalties by the batch size
-    d_out = 2 * (out - y) / outputs * (weights / n)[:, None]
+    d_out = ((1 / (1 + np.exp(-out)) - y) if bce else 2 * (out - y)) / outputs * (weights / n)[:, None]
     d_hidden = d_out @ params["k2"].T + l1_activity * np.sign(hidden) / n
     d_pre = d_hidden * (1 - hidden ** 2)
     gradients = {"k1": z.T @ d_pre + 2 * l2[0] * params["k1"], "b1": d_pre.sum(axis=0),
@@ -81,7 +90,7 @@ def check_fit_steps(got, x, y, weights, lr, l2, batch, epochs, what):
     moving_mean, moving_variance = np.zeros(x.shape[1]), np.ones(x.shape[1])
     epochs_out = []
     for epoch in range(epochs):
-        losses, sizes, abs_errors, squared, sample_weights = [], [], [], [], []
+        losses, sizes, abs_errors, squared, sample_weights, bce = [], [], [], [], [], []
         for index, part in enumerate(slices):
             step = steps[epoch * len(slices) + index]
             before = {k: np.asarray(v, dtype=np.float64) for k, v in step["before"].items()}
@@ -102,12 +111,13 @@ def check_fit_steps(got, x, y, weights, lr, l2, batch, epochs, what):
             sizes.append(len(batch_x))
             abs_errors.append(np.mean(np.abs(out - y64[part]), axis=1))
             squared.append(np.mean((out - y64[part]) ** 2, axis=1))
+            bce.append(np.mean(ref_bce(out, y64[part]), axis=1))
             sample_weights.append(weights[part])
             moving_mean = moving_mean * MOMENTUM + mean * (1 - MOMENTUM)
             moving_variance = moving_variance * MOMENTUM + variance * (1 - MOMENTUM)
-        abs_errors, squared, sample_weights = map(np.concatenate, (abs_errors, squared, sample_weights))
+        abs_errors, squared, sample_weights, bce = map(np.concatenate, (abs_errors, squared, sample_weights, bce))
         last = {k: np.asarray(v, dtype=np.float64) for k, v in steps[(epoch + 1) * len(slices) - 1]["after"].items()}
-        epochs_out.append({"loss": np.average(losses, weights=sizes), "mae": abs_errors.mean(),
+        epochs_out.append({"loss": np.average(losses, weights=sizes), "mae": abs_errors.mean(), "bce": bce.mean(),
                            "weighted_mse": np.average(squared, weights=sample_weights),
                            "moving_mean": moving_mean.copy(), "moving_variance": moving_variance.copy(),
                            "params": last})
@@ -124,7 +134,8 @@ def ref_evaluation(params, moving_mean, moving_variance, x, y, weights, l2, batc
     penalty = l2[0] * np.sum(params["k1"] ** 2) + l2[1] * np.sum(params["k2"] ** 2)
     batch_losses = [np.sum(weights[s] * per_sample[s]) / len(per_sample[s]) + penalty for s in batches_of(n, batch)]
     return {"loss": np.average(batch_losses, weights=[len(per_sample[s]) for s in batches_of(n, batch)]),
-            "mae": np.mean(np.abs(error)), "weighted_mse": np.average(per_sample, weights=weights)}
+            "mae": np.mean(np.abs(error)), "weighted_mse": np.average(per_sample, weights=weights),
+            "bce": np.mean(ref_bce(out, y.astype(np.float64)))}
 
 
 # ---- Part 1: train_step ---------------------------------------------------------------------------
@@ -153,14 +164,16 @@ def train_step_probe(x, y, params, l2, l1_activity, lr, adam_batches, adam_param
     result = {}
     model = build(x.shape[1], params["k1"].shape[1], y.shape[1], True)
     set_weights(model, params)
-    loss_fn = keras.losses.MeanSquaredError(dtype="float64")
-    result["loss"] = train_step(model, keras.optimizers.SGD(learning_rate=lr), loss_fn, x, y)
+    # A loss that is not symmetric in (y, y_pred), then the MSE.
+    bce = keras.losses.BinaryCrossentropy(from_logits=True, dtype="float64")
+    result["loss"] = train_step(model, keras.optimizers.SGD(learning_rate=lr), bce, x, y)
     result["after"] = weights_of(model)
     result["moving_mean"] = model.layers[0].moving_mean.numpy()
     result["moving_variance"] = model.layers[0].moving_variance.numpy()
     model = build(x.shape[1], adam_params["k1"].shape[1], y.shape[1], False)
     set_weights(model, adam_params)
     optimizer = keras.optimizers.Adam(learning_rate=adam_lr)
+    loss_fn = keras.losses.MeanSquaredError(dtype="float64")
     result["adam_losses"], result["adam_after"] = [], []
     for bx, by in adam_batches:
         result["adam_losses"].append(train_step(model, optimizer, loss_fn, bx, by))
@@ -204,11 +217,13 @@ def test_train_step(student, rng):
                              rng.standard_normal((int(size), outputs))))
     got = student.call(train_step_probe, x=x, y=y, params=params, l2=list(l2), l1_activity=l1_activity, lr=lr,
                        adam_batches=adam_batches, adam_params=adam_params, adam_lr=adam_lr)
-    what = "float64 Dense(tanh) -> Dense model after BatchNormalization, two L2 penalties and an L1 activity penalty"
+    what = ("float64 Dense(tanh) -> Dense model after BatchNormalization, two L2 penalties and an L1 activity penalty, "
+            "loss_fn = BinaryCrossentropy(from_logits=True)")
     mean, variance = x.mean(axis=0), x.var(axis=0)
-    loss, gradients = mse_loss_and_gradients(params, ref_normalize(x, mean, variance), y, None, l2, l1_activity)
-    check_close(got["loss"], loss, f"{what}: returned loss (MSE in training mode + model.losses, before the update)",
-                rtol=1e-7, atol=1e-10)
+    loss, gradients = mse_loss_and_gradients(params, ref_normalize(x, mean, variance), y, None, l2, l1_activity,
+                                             bce=True)
+    check_close(got["loss"], loss, f"{what}: returned loss (loss_fn(y, y_pred) in training mode + model.losses, "
+                "before the update)", rtol=1e-7, atol=1e-10)
     for name in ("k1", "b1", "k2", "b2"):
         check_close(got["after"][name], params[name] - lr * gradients[name],
                     f"{what}: {name} after one SGD step (w - lr * gradient)", rtol=1e-6, atol=1e-9)
@@ -381,7 +396,8 @@ def model_fit_probe(part, x, y, weights, x_val, y_val, val_weights, params, l2, 
     model, norm, hidden, out = build(model_class)
     if part == 3:
         model.compile(optimizer=keras.optimizers.SGD(lr), loss="mse",
-                      metrics=[keras.metrics.MeanAbsoluteError(name="mae")],
+                      metrics=[keras.metrics.MeanAbsoluteError(name="mae"),
+                               keras.metrics.BinaryCrossentropy(name="bce", from_logits=True)],
                       weighted_metrics=[keras.metrics.MeanSquaredError(name="weighted_mse")])
         fit_data = dict(sample_weight=weights, validation_data=(x_val, y_val, val_weights))
         eval_data = dict(sample_weight=val_weights)
@@ -438,7 +454,8 @@ def check_model_fit(student, rng, part):
                        eval_batch=eval_batch)
     name = "CustomModel" if part == 3 else "TrackedModel"
     what = (f"{name}.fit on {n} samples in batches of {batch}" + (" with sample_weight" if part == 3 else ""))
-    metrics = ["loss", "mae", "weighted_mse"] if part == 3 else ["loss", "mae"]
+    # bce: BinaryCrossentropy(from_logits=True) of (y, y_pred), a compiled metric that is not symmetric in them.
+    metrics = ["loss", "mae", "bce", "weighted_mse"] if part == 3 else ["loss", "mae"]
     if part == 4:
         check_equal(got["metric_names"], ["loss", "mae"], "names in model.metrics: your two trackers, nothing else")
     check_equal(sorted(got["history"]), sorted(metrics + [f"val_{m}" for m in metrics]), f"{what}: keys of the History")

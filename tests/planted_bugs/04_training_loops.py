@@ -15,6 +15,9 @@ BUGS = [
          old="y_pred = model(x, training=True)", new="y_pred = model(x)"),
     dict(part="test_train_step", cell="train_step", why="regularization losses dropped",
          old="loss = loss_fn(y, y_pred) + sum(model.losses)", new="loss = loss_fn(y, y_pred)"),
+    dict(part="test_train_step", cell="train_step",
+         why="loss_fn's arguments swapped (the same for the MSE, not for a cross-entropy)",
+         old="loss = loss_fn(y, y_pred) + sum(model.losses)", new="loss = loss_fn(y_pred, y) + sum(model.losses)"),
     # Part 2: fit_epochs
     dict(part="test_fit_epochs", cell="fit_epochs", why="metrics never reset (post 001's running mean since epoch 1)",
          old='''        train_loss.reset_state()
@@ -93,6 +96,26 @@ BUGS = [
                 metric.update_state(loss)
             else:
                 metric.update_state(y, y_pred, sample_weight=sample_weight)
+'''),
+    dict(part="test_custom_model", cell="custom_model",
+         why="compiled metrics given (y_pred, y) in train_step (the same for MAE and MSE, not for a cross-entropy)",
+         old='''            zip(gradients, self.trainable_variables)
+        )
+        batch_size = keras.ops.shape(x)[0]
+        for metric in self.metrics:
+            if metric.name == "loss":
+                metric.update_state(loss, sample_weight=batch_size)
+            else:
+                metric.update_state(y, y_pred, sample_weight=sample_weight)
+''',
+         new='''            zip(gradients, self.trainable_variables)
+        )
+        batch_size = keras.ops.shape(x)[0]
+        for metric in self.metrics:
+            if metric.name == "loss":
+                metric.update_state(loss, sample_weight=batch_size)
+            else:
+                metric.update_state(y_pred, y, sample_weight=sample_weight)
 '''),
     # Part 4: TrackedModel
     dict(part="test_tracked_model", cell="tracked_model", why="regularization losses left out of the tracked training loss",
