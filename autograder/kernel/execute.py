@@ -20,6 +20,7 @@ import ast
 import json
 import os
 import secrets
+import time
 
 from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -89,6 +90,7 @@ class GuardedExecute(Execute):
         guarded = self.guard and is_test(cell)
         if guarded and not await self._before_test(cell, where):
             return cell
+        started = time.monotonic()
         try:
             cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         except DeadKernelError:
@@ -103,7 +105,10 @@ class GuardedExecute(Execute):
         except CellTimeoutError as error:
             # restart=True keeps the manager's ZMQ context: the hidden tests may need a fresh kernel
             await self.km.shutdown_kernel(now=True, restart=True)
-            if "IOPub" in str(error):  # the reply came, its outputs did not: a message was refused (too large)
+            # Within the cell's time limit, the reply came and its outputs did not: a message was refused (too
+            # large). Past it, the cell ran too long and the interrupt did not stop it (nbclient then also
+            # reports an IOPub timeout).
+            if "IOPub" in str(error) and time.monotonic() - started < self.timeout:
                 self._kernel_gone(cell, where, "the cell's output stopped arriving (a message over "
                                                f"{MAX_MESSAGE_BYTES // 2**20} MiB is refused); the kernel was stopped",
                                   "output truncated")
@@ -137,6 +142,7 @@ class GuardedExecute(Execute):
             for _, cell in parts:
                 cell.outputs.append(_error("HiddenTestNotRun", f"hidden test not run: {self._gone}"))
             return
+        self.km.stop_strays()
         student = referee.Student(self._ask_probe)
         for _, cell in parts:
             gid = grade_id(cell)
@@ -157,19 +163,29 @@ class GuardedExecute(Execute):
         had built and the parts that finished keep their points. False if that fails."""
         cells = [cell for index, cell in enumerate(self.nb.cells) if index < self._gone_at and cell.cell_type == "code"
                  and cell.source.strip() and not is_test(cell) and not _has_error(cell)]
-        self.kc.stop_channels()
-        await self.km.shutdown_kernel(now=True, restart=True)  # restart: the manager keeps its ZMQ context
-        try:
-            await self.async_start_new_kernel(cwd=self.resources.get("metadata", {}).get("path"))
-            await self.async_start_new_kernel_client()
-            for cell in cells:
-                msg_id = await ensure_async(self.kc.execute(cell.source, store_history=False, allow_stdin=False))
-                reply = await self.async_wait_for_reply(msg_id)
-                if reply is None:
-                    return False
-        except Exception:  # no kernel to judge with: the hidden tests say so, the batch goes on
-            return False
-        return True
+        for _ in range(3):  # a cell that kills the kernel again (e.g. `os._exit`) is left out of the next try
+            self.kc.stop_channels()
+            await self.km.shutdown_kernel(now=True, restart=True)  # restart: the manager keeps its ZMQ context
+            try:
+                await self.async_start_new_kernel(cwd=self.resources.get("metadata", {}).get("path"))
+                await self.async_start_new_kernel_client()
+                # Replaying only rebuilds what the cells defined: an `exit()` among them must not end it.
+                await self._evaluate("setattr(get_ipython(), 'ask_exit', lambda *args, **kwargs: None) or ''")
+                for cell in cells:
+                    msg_id = await ensure_async(self.kc.execute(cell.source, store_history=False, allow_stdin=False))
+                    try:
+                        await self.async_wait_for_reply(msg_id)
+                        alive = await ensure_async(self.km.is_alive())
+                    except DeadKernelError:
+                        alive = False
+                    if not alive:
+                        cells.remove(cell)
+                        break
+                else:
+                    return True
+            except Exception:  # no kernel to judge with: the hidden tests say so, the batch goes on
+                return False
+        return False
 
     async def _before_test(self, cell, where):
         """Restores the environment; returns False (the cell failed, not run) when that cannot be trusted."""
