@@ -132,7 +132,8 @@ def quoted(line):
 
 def test_feedback_reports_results_without_hidden_tests(graded):
     """A failing part says what was expected and what came back; no line of hidden_tests.py (probes,
-    references, inputs drawn) reaches any student's graded notebook, from which the feedback is made."""
+    references, inputs drawn) reaches the outputs of any student's graded notebook, from which the
+    feedback is made (its sources are the student's own code and the released cells)."""
     course, _, bugs, _ = graded
     [html] = course.feedback("bug0")
     text = html.read_text()
@@ -144,7 +145,8 @@ def test_feedback_reports_results_without_hidden_tests(graded):
     lines = {line for line in lines if line not in released_text}  # shared with the visible tests
     assert len(lines) > 20
     for student in ["solution", *(f"bug{n}" for n in range(len(bugs)))]:
-        graded_text = "".join(nbformat.writes(nbformat.read(path, as_version=4)) for path in
-                              (course.root / "autograded" / student / course.assignment).glob("*.ipynb"))
+        graded_text = "".join(json.dumps([cell.get("outputs", []) for cell in nbformat.read(path, as_version=4).cells],
+                                         ensure_ascii=False)
+                              for path in (course.root / "autograded" / student / course.assignment).glob("*.ipynb"))
         shown = {line for line in lines if line in graded_text}
         assert not shown and "HIDDEN TESTS" not in graded_text, (student, sorted(shown)[:3])
