@@ -2,11 +2,14 @@
 import copy
 import csv
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 
 from nbgrader.api import Gradebook
 
 from autograder import cells, course, repo
+from autograder.grading import incidents
 
 PLANTED_BUGS = Path(__file__).resolve().parent / "planted_bugs"
 ALTERNATIVES = Path(__file__).resolve().parent / "alternatives"
@@ -79,3 +82,24 @@ def without_cell(notebook, grade_id):
 def only_notebook(assignment):
     [name] = repo.notebook_names(assignment)
     return name
+
+
+def stand_in_worker(fails, hangs):
+    """A Batch._spawn_worker that starts, instead of a grading worker, a process that takes its job line
+    and answers as a worker whose nbgrader stored the grades (they must be in the gradebook already),
+    except for the student `fails` (the worker exits with an error) and `hangs` (it never answers)."""
+    code = f'''
+import sys, time
+job = sys.stdin.readline()
+if '"student": "{fails}"' in job:
+    sys.exit("nbgrader crashed")
+if '"student": "{hangs}"' in job:
+    time.sleep(600)
+if job.strip():
+    print({incidents.to_line([])!r})
+'''
+
+    def spawn(batch):
+        return subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return spawn

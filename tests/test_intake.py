@@ -9,8 +9,6 @@ import io
 import json
 import os
 import stat
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -20,11 +18,11 @@ import pytest
 from autograder.authoring.samples import released, solved
 from autograder.cells import is_solution
 from autograder.grading import collect as collecting
-from autograder.grading import incidents, intake, report, structure
+from autograder.grading import intake, report, structure
 from autograder.grading.collect import STUDENT_ID, SourceRefused, collect
 from autograder.grading.progress import Progress
 from autograder.repo import REPO
-from helpers import grade_rows, gradebook_totals
+from helpers import grade_rows, gradebook_totals, stand_in_worker
 
 ASSIGNMENT, NAME = "01_custom_layers", "custom_layers_exercise"
 SOLVED = nbformat.writes(solved(ASSIGNMENT, NAME))
@@ -314,23 +312,6 @@ def test_report_forbids_scripts_and_escapes_names(tmp_path):
 
 
 # ---- a batch of them, with stand-in workers: every student a status, the others graded, the gradebook agreeing
-FAKE_WORKER = f'''
-import sys, time
-job = sys.stdin.readline()
-if '"fails"' in job:
-    sys.exit("nbgrader crashed")
-if '"hangs"' in job:
-    time.sleep(600)
-if job.strip():  # as a worker whose nbgrader stored the grades: they are in the gradebook already
-    print({incidents.to_line([])!r})
-'''
-
-
-def fake_worker(batch):
-    return subprocess.Popen([sys.executable, "-c", FAKE_WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-
-
 def store_full_marks(out, student):
     """What nbgrader stores for a student whose every test passed."""
     from nbgrader.api import Gradebook
@@ -372,7 +353,7 @@ def test_a_batch_of_hostile_files_gives_each_a_status_and_grades_the_others(tmp_
     for student in ("succeeds", "fails", "hangs", "eve"):  # a worker killed after nbgrader stored, or an earlier run
         store_full_marks(out, student)
     write(out / "feedback" / "eve.html", "feedback of an earlier run")
-    monkeypatch.setattr(Batch, "_spawn_worker", fake_worker)
+    monkeypatch.setattr(Batch, "_spawn_worker", stand_in_worker(fails="fails", hangs="hangs"))
     monkeypatch.setattr(nbformat, "write", failing_on("unwritable", nbformat.write, OSError("disk full")))
     monkeypatch.setattr(intake, "read", failing_on("broken.ipynb", intake.read, RuntimeError("boom")))
 

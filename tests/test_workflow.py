@@ -8,8 +8,6 @@ import csv
 import json
 import os
 import shutil
-import subprocess
-import sys
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,10 +16,10 @@ import nbformat
 import pytest
 
 from autograder.authoring.samples import solved
-from autograder.grading import incidents, policy, report
+from autograder.grading import policy, report
 from autograder.grading.collect import collect
 from autograder.repo import REPO
-from helpers import grade_rows
+from helpers import grade_rows, stand_in_worker
 
 pytestmark = pytest.mark.filterwarnings("ignore:Object of type")  # nbgrader's add_submission, in `store`
 
@@ -32,23 +30,6 @@ PARTS = {"test_my_dense": 5, "test_running_sum": 5, "test_gaussian_noise": 5, "t
 SHAPE = "CheckFailure: MyDense output shape: expected (4, 3), got (4, 4)"
 DEADLINE = datetime(2026, 3, 2, tzinfo=timezone.utc).timestamp()
 HIDDEN = "HiddenTestFailure: hidden test: running sum after 3 calls: expected 6.0, got 3.0"
-
-STAND_IN = f'''
-import sys, time
-job = sys.stdin.readline()
-if '"student": "gus"' in job:
-    sys.exit("nbgrader crashed")
-if '"student": "dan"' in job:
-    time.sleep(600)
-if job.strip():
-    print({incidents.to_line([])!r})
-'''
-
-
-def stand_in(batch):
-    return subprocess.Popen([sys.executable, "-c", STAND_IN], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-
 
 def write(path, data):
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,7 +65,7 @@ def graded_batch(folder, out, monkeypatch, **options):
     from autograder.limits import Limits
 
     monkeypatch.chdir(REPO)
-    monkeypatch.setattr(Batch, "_spawn_worker", stand_in)
+    monkeypatch.setattr(Batch, "_spawn_worker", stand_in_worker(fails="gus", hangs="dan"))
     return grade_batch(ASSIGNMENT, folder, out, workers=2, limits=Limits(submission_seconds=4), sandboxed=False,
                        **options)
 
