@@ -35,7 +35,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from .. import cells, repo
 from ..course import Course
 from ..limits import Limits, kernel_threads
-from . import incidents, intake, structure
+from . import incidents, intake, stages, structure
 from .collect import collect
 from .job import Job
 from .progress import Progress
@@ -256,6 +256,7 @@ class Batch:
         found = [incidents.Incident("restored", "notebook", repair) for repair in repairs] + incidents.from_output(output)
         status, detail = incidents.status(found, submission.late)
         entry["failures"] = self._failures(submission.student)
+        entry["stages"] = stages.from_output(output)
         return self._finish(entry, status, scores, detail, started)
 
     def _failures(self, student):

@@ -1,11 +1,13 @@
 """Grading benchmark: prints figures measured on this machine (it asserts nothing; see README).
 
 1. The grading time of one submission against the plain execution of the same notebook, and
-   (sandboxed runs) against grading it without the sandbox.
+   (sandboxed runs) against grading it without the sandbox, with the seconds of each stage
+   (stages.py).
 2. Throughput on several submissions with 1 worker and with one worker per core.
 3. The peak memory of a grading worker with its kernel (sum of their resident sizes).
 """
 import os
+import subprocess
 import tempfile
 import threading
 import time
@@ -16,6 +18,7 @@ import psutil
 from nbclient import NotebookClient
 
 from .batch import Batch
+from .stages import NAMES as STAGE_NAMES
 from .collect import collect
 from .. import repo
 from ..authoring.samples import solved
@@ -51,12 +54,15 @@ class PeakMemory:
 
 def _execute_plainly(notebook):
     started = time.monotonic()
-    NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=True).execute()
+    # The kernel's start-up log lines (TensorFlow's, IPython's) would hide the figures printed below.
+    NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=True).execute(
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.monotonic() - started
 
 
 def _grade_one(assignment, name, notebook, root, out, sandboxed):
-    """(seconds, peak bytes) of grading one submission with a worker already started, as in a batch."""
+    """(seconds, {stage: seconds}, peak bytes) of grading one submission with a worker already started,
+    as in a batch."""
     single = root / "single"
     single.mkdir(exist_ok=True)
     nbformat.write(notebook, single / "s0.ipynb")
@@ -72,7 +78,7 @@ def _grade_one(assignment, name, notebook, root, out, sandboxed):
         seconds = time.monotonic() - started
     batch.stop_spares()
     assert entry["status"] == "graded", entry
-    return seconds, memory.peak
+    return seconds, entry["stages"], memory.peak
 
 
 def run(assignment="01_custom_layers", copies=8, workers=os.cpu_count(), sandboxed=True):
@@ -87,11 +93,11 @@ def run(assignment="01_custom_layers", copies=8, workers=os.cpu_count(), sandbox
     # Sandboxed and unsandboxed alternate, best of two each: the first grading in a run tends to be slower.
     seconds, peak = {True: [], False: []}, 0
     for trial, mode in enumerate([sandboxed, False] * 2 if sandboxed else [False] * 2):
-        took, used = _grade_one(assignment, name, notebook, root, f"out-single-{trial}", mode)
-        seconds[mode].append(took)
+        took, stages, used = _grade_one(assignment, name, notebook, root, f"out-single-{trial}", mode)
+        seconds[mode].append((took, stages))
         peak = max(peak, used)
-    graded = min(seconds[sandboxed])
-    unsandboxed = min(seconds[False]) if sandboxed else None
+    graded, stages = min(seconds[sandboxed], key=lambda run: run[0])
+    unsandboxed = min(seconds[False], key=lambda run: run[0])[0] if sandboxed else None
 
     many = root / "many"
     many.mkdir()
@@ -105,6 +111,8 @@ def run(assignment="01_custom_layers", copies=8, workers=os.cpu_count(), sandbox
 
     print(f"plain execution of the notebook (nbclient):  {plain:6.1f} s")
     print(f"grading one submission (worker + nbgrader):   {graded:6.1f} s   ratio {graded / plain:.2f}x (goal <= 1.0x)")
+    for stage, text in _stage_lines(graded, stages):
+        print(f"  {stage + ':':<28}{text}")
     if unsandboxed is not None:
         print(f"the same, --unsandboxed:                      {unsandboxed:6.1f} s   sandbox cost {graded - unsandboxed:+.1f} s")
     for count, rate in rates.items():
@@ -112,3 +120,14 @@ def run(assignment="01_custom_layers", copies=8, workers=os.cpu_count(), sandbox
     if len(rates) > 1:
         print(f"speed-up with {workers} workers:               {rates[workers] / rates[1]:6.2f}x (goal on 2 cores >= 1.6x)")
     print(f"peak memory of a grading worker + kernel:     {peak / 2**30:6.2f} GiB (goal <= 1.5 GB)")
+
+
+def _stage_lines(total, stages):
+    """(stage, figure) lines of one graded submission: each stage, nbgrader's own steps within its
+    autograde, and the rest (the worker taking its job, the batch storing the grades)."""
+    inside = sum(stages.get(name, 0.0) for name in ("kernel ready", "cells", "hidden tests"))
+    shown = [(name, stages[name]) for name in STAGE_NAMES if name in stages and name != "autograde"]
+    shown.insert(len(shown) - 1, ("nbgrader's own steps", stages.get("autograde", 0.0) - inside))
+    rest = total - stages.get("autograde", 0.0) - stages.get("feedback", 0.0) - stages.get("warm kernel wait", 0.0)
+    shown.append(("worker and batch", rest))
+    return [(name, f"{seconds:6.1f} s") for name, seconds in shown]

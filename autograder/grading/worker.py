@@ -10,11 +10,10 @@ other grading instead of adding to each submission's.
 """
 import resource
 import sys
-import threading
 
 from ..course import Course, GradingError
 from ..kernel import warm
-from . import incidents
+from . import incidents, stages
 from .job import Job
 
 
@@ -22,23 +21,26 @@ def main():
     warm_job = Job.from_line(sys.argv[sys.argv.index("--warm") + 1]) if "--warm" in sys.argv else None
     if warm_job:  # the kernel starts while this worker waits for its job (kernel/warm.py)
         set_memory_limit(warm_job.limits)
-        starting = threading.Thread(target=warm.start, args=(warm_job.limits, warm_job.sandboxed), daemon=True)
-        starting.start()
+        started = warm.start_in_background(warm_job.limits, warm_job.sandboxed)
     line = sys.stdin.readline()
     if not line.strip():
         return  # the batch ended before this spare worker was needed (a warm kernel dies with this process)
     job = Job.from_line(line)
     set_memory_limit(job.limits)
     if warm_job:
-        starting.join()  # a kernel that failed to start is not taken: GuardedExecute starts one
+        with stages.timed("warm kernel wait"):
+            started.wait()  # a kernel that failed to start is not taken: GuardedExecute starts one
     course = Course(job.root, job.assignment, db_url=job.db_url, show_hidden=job.show_hidden, limits=job.limits,
                     sandboxed=job.sandboxed, seed=job.seed)
     try:
-        course.autograde(job.student)
-        course.feedback(job.student)
+        with stages.timed("autograde"):
+            course.autograde(job.student)
+        with stages.timed("feedback"):
+            course.feedback(job.student)
     except GradingError as error:
         print(error, file=sys.stderr)
         sys.exit(2)
+    print(stages.to_line())
     print(incidents.to_line(incidents.LOG.drain()))  # what happened while grading, for the status
 
 

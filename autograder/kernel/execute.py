@@ -29,6 +29,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Integer, Unicode
 
 from ..cells import CHECKS_CELL_ID, grade_id, is_test
+from ..grading import stages
 from ..grading.incidents import LOG
 from ..limits import Limits
 from . import referee, warm
@@ -62,6 +63,7 @@ class GuardedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._gone, self._gone_at = None, None  # why the kernel is gone, once it is, and in which cell
+        self._started, self._kernel_ready = time.monotonic(), False
         self._hidden = referee.load(self.hidden_tests)
         self._seed = self.seed or f"student:{(resources or {}).get('nbgrader', {}).get('student', '')}"
         self._out_of_memory = False
@@ -84,6 +86,13 @@ class GuardedExecute(Execute):
         if cell.cell_type != "code" or not cell.source.strip():
             return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         where, self._cell_index = grade_id(cell) or f"cell {cell_index + 1}", cell_index
+        if not self._kernel_ready:  # nbclient starts (or takes) the kernel before the first cell
+            stages.add("kernel ready", time.monotonic() - self._started)
+            self._kernel_ready = True
+        with stages.timed("cells"):
+            return await self._execute_code_cell(cell, cell_index, where, execution_count, store_history)
+
+    async def _execute_code_cell(self, cell, cell_index, where, execution_count, store_history):
         if self._gone:
             cell.outputs = [_error("NotRun", f"not run: {self._gone}")]
             return cell
@@ -127,7 +136,8 @@ class GuardedExecute(Execute):
     def preprocess_cell(self, cell, resources, index):
         cell, resources = super().preprocess_cell(cell, resources, index)
         if index == len(self.nb.cells) - 1:  # every cell has run: the hidden tests judge what the notebook built
-            self._judge_hidden_tests()
+            with stages.timed("hidden tests"):
+                self._judge_hidden_tests()
         return cell, resources
 
     def _judge_hidden_tests(self):

@@ -21,8 +21,27 @@ _lock = threading.Lock()
 _kernel = None  # (settings, manager), once started and ready
 
 
-def start(limits, sandboxed, guard=True):
-    """Starts the kernel of the next submission and waits until it answers (meant for a thread)."""
+def start_in_background(limits, sandboxed, guard=True):
+    """Starts the next submission's kernel in a thread; returns an Event set once the kernel answers or
+    failed to start.
+
+    The thread then stays alive as long as this process: a sandboxed kernel dies when the thread that
+    started it ends (bwrap's --die-with-parent is PR_SET_PDEATHSIG, which follows the parent thread,
+    not the process), and a dead warm kernel would cost each submission a fresh start."""
+    settled = threading.Event()
+
+    def run():
+        try:
+            _start(limits, sandboxed, guard)
+        finally:
+            settled.set()
+        threading.Event().wait()  # never set: see above
+
+    threading.Thread(target=run, daemon=True, name="warm-kernel").start()
+    return settled
+
+
+def _start(limits, sandboxed, guard):
     global _kernel
     manager = CourseKernelManager(kernel_name="python3")
     manager.sandboxed, manager.guard, manager.limits = sandboxed, guard, limits
