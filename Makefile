@@ -17,6 +17,16 @@ $(INSTALLED): requirements.txt constraints.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .  # the autograder package, `grade-course`
 	touch $@
 
+# The oldest TensorFlow/Keras the exercises support (Colab's), in .venv-colab: tests/test_colab_keras.py runs the solutions there.
+.PHONY: colab-env
+colab-env: .venv-colab/.installed
+
+.venv-colab/.installed: colab-requirements.txt
+	test -x .venv-colab/bin/python || $(PYTHON) -m venv .venv-colab
+	.venv-colab/bin/python -m pip install --quiet --upgrade pip
+	.venv-colab/bin/python -m pip install --quiet -r colab-requirements.txt
+	touch $@
+
 # Strict: a warning, including an error in any cell not tagged raises-exception, fails the build.
 book: venv
 	$(BIN)/jupyter-book build --warningiserror --keep-going .
@@ -25,7 +35,7 @@ book: venv
 # Every test, once each: the strict book build executes the chapters; tests/ grades the exercises with
 # the real nbgrader (which runs every solution), checks exercises/ against the release, and drives the
 # built book in a browser.
-test: book system-deps browser-deps
+test: book system-deps browser-deps colab-env
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup tests
 
 # The tier without kernels or a browser: checks, layout, release, collect, intake, structure, report.

@@ -6,6 +6,9 @@ import re
 
 SETUP_CELL_ID = "setup"  # locked: the imports
 CHECKS_CELL_ID = "course_checks"  # locked: the course checks, inlined into released notebooks
+# Locked, last: runs every visible test again and prints a summary. Written by the release, not
+# run by the grader (its result would only repeat the test cells').
+SUMMARY_CELL_ID = "summary_of_tests"
 SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*(\n|\Z)", re.MULTILINE)
 
 

@@ -17,7 +17,7 @@ import nbformat
 import pytest
 
 from autograder.authoring.samples import released, solved
-from autograder.cells import grade_id, is_test
+from autograder.cells import SUMMARY_CELL_ID, grade_id, is_test
 from autograder.course import Course
 from autograder.repo import HIDDEN_TESTS, assignments, notebook_names
 from helpers import alternatives, planted_bugs, with_bug, with_solutions, without_cell
@@ -72,6 +72,15 @@ def test_solution_gets_full_marks(graded):
     scores = course.scores("solution")
     assert sorted(scores) == sorted(parts)
     assert {part: score for part, (score, _) in scores.items()} == {part: best for part, (_, best) in scores.items()}
+
+
+def test_grader_does_not_run_the_summary_cell(graded):
+    """The released notebook's last cell runs every visible test again for the student; the grader
+    has run them already, under the guard."""
+    course, *_ = graded
+    [path] = (course.root / "autograded" / "solution" / course.assignment).glob("*.ipynb")
+    [summary] = [c for c in nbformat.read(path, as_version=4).cells if grade_id(c) == SUMMARY_CELL_ID]
+    assert summary.outputs == []
 
 
 def test_correct_code_written_differently_gets_full_marks(graded):

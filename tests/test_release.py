@@ -1,4 +1,6 @@
 """The committed notebooks are what they should be: clean, with nbgrader metadata, and exercises/ in sync."""
+import ast
+
 import nbformat
 import pytest
 
@@ -69,3 +71,36 @@ def test_checks_cell_runs_standalone():
     exec(compile(inline.checks_source(), "course_checks", "exec"), namespace)
     import autograder.checks as checks
     assert checks.__all__ and set(checks.__all__) <= set(namespace), sorted(set(checks.__all__) - set(namespace))
+
+
+@pytest.mark.parametrize("path", sorted(SOLUTIONS.glob("*/*.ipynb")), ids=lambda p: p.parent.name)
+def test_released_notebook_ends_with_how_to_submit_and_a_summary_of_its_tests(path):
+    released = inline.released_source(path)
+    how_to_submit, summary = released.cells[-2:]
+    assert how_to_submit.cell_type == "markdown" and path.name in how_to_submit.source
+    assert "Download .ipynb" in how_to_submit.source
+    assert cells.grade_id(summary) == cells.SUMMARY_CELL_ID and cells.is_locked(summary)
+    assert not cells.is_graded(summary)
+    [call] = ast.parse(summary.source).body
+    listed = ast.literal_eval(call.value.args[0])
+    tests = [c for c in released.cells if cells.is_test(c)]
+    assert [(gid, points, source.strip()) for gid, _, points, source in listed] == [
+        (cells.grade_id(c), cells.points(c), c.source.strip()) for c in tests]
+    assert all(title.startswith("Part ") for _, title, _, _ in listed)
+
+
+def test_summary_runs_each_test_again_and_counts_what_passes(capsys):
+    namespace = {}
+    exec(compile(inline.checks_source(), "course_checks", "exec"), namespace)
+    namespace["answer"] = lambda: 42
+    capsys.readouterr()
+    tests = [("test_right", "Part 1: right", 5, "check_equal(answer(), 42, 'the answer')\nprint('noise')"),
+             ("test_wrong", "Part 2: wrong", 3, "check_equal(answer(), 41, 'the other answer')"),
+             ("test_stub", "Part 3: stub", 2, "raise NotImplementedError()")]
+    exec(f"summarize_tests({tests!r})", namespace)  # as the notebook's cell calls it: in its namespace
+    printed = capsys.readouterr().out
+    assert "passed  Part 1: right [test_right], 5 points" in printed and "noise" not in printed
+    assert "FAILED  Part 2: wrong [test_wrong], 3 points\n        CheckFailure: the other answer" in printed
+    assert "expected: 41" in printed
+    assert "FAILED  Part 3: stub [test_stub], 2 points\n        NotImplementedError: (the part is not written yet)" in printed
+    assert "Visible tests: 1 of 3 parts pass (5 of 10 points)." in printed

@@ -1,11 +1,13 @@
-"""What nbgrader releases: the solution notebooks with the course checks and the Colab badge inlined.
+"""What nbgrader releases: the solution notebooks with the course checks, the Colab badge and the summary.
 
 A student's notebook must run its tests with no checkout of this repository and no install
 (e.g. opened alone on Colab), so the checks travel inside it: its locked `course_checks` cell
 holds the source of autograder/checks/. The solution notebooks hold no generated code: their
 checks cell imports the package (`from autograder.checks import *`), and their first cell has
-no badge. `write_release_source` makes the copy that nbgrader generates the release from, and
-that the grader's gradebook records.
+no badge. Released notebooks end with how to submit and a locked cell that runs every visible
+test again and prints a summary (autograder/checks/summary.py); the solution notebooks do not.
+`write_release_source` makes the copy that nbgrader generates the release from, and that the
+grader's gradebook records.
 """
 import ast
 import shutil
@@ -18,7 +20,7 @@ from .badges import with_badge
 
 CHECKS_DIR = Path(__file__).resolve().parent.parent / "checks"
 # Each module only uses the ones before it.
-MODULES = ("report", "values", "shapes", "weights", "gradients", "serialization")
+MODULES = ("report", "values", "shapes", "weights", "gradients", "serialization", "summary")
 HEADER = """#@title Course checks: run this cell, do not edit it
 # The checks that the tests below call: the same code the grader runs. Generated from
 # autograder/checks/ in the course repository; edits here are replaced when graded.
@@ -50,6 +52,19 @@ _stderr_to_stdout()
 """
 SOLUTION_CHECKS_CELL = ("# The course checks. The released notebook holds their code here (`make exercises`).\n"
                         "from autograder.checks import *  # noqa: F403")
+HOW_TO_SUBMIT = """## Before you submit
+
+1. Restart and run everything: **Runtime → Restart session and run all** on Colab,
+   **Kernel → Restart Kernel and Run All Cells...** in Jupyter. The grader runs your notebook the
+   same way, top to bottom in a fresh kernel: code that only worked because of a cell you ran
+   earlier, or have since deleted, fails there.
+2. Run the last cell: it runs every test above again and prints what passes.
+3. Save and download the notebook: on Colab **File → Download → Download .ipynb**; in Jupyter
+   **File → Save Notebook**, then take the file `{name}` (or **File → Download**).
+4. Submit that `.ipynb` file as your instructor asks (not a PDF, not a copy of the code). Keep
+   every cell of the exercise, and write your answers only in the cells marked `YOUR CODE HERE`.
+"""
+SUMMARY_TITLE = "#@title Your results: run this cell last; it runs every test above again"
 # Files of an assignment's source folder that never reach students.
 INSTRUCTOR_ONLY = (".ipynb_checkpoints", "__pycache__")
 
@@ -96,7 +111,39 @@ def released_source(solution_path):
         raise ValueError(f"{solution_path}: the {cells.CHECKS_CELL_ID} cell must be exactly:\n{SOLUTION_CHECKS_CELL}")
     cell.source = checks_source()
     with_badge(notebook, solution_path)
+    return with_summary(notebook, solution_path)
+
+
+def with_summary(notebook, solution_path):
+    """Ends `notebook` with how to submit and the summary cell, which lists the notebook's test cells."""
+    if any(cells.grade_id(cell) == cells.SUMMARY_CELL_ID for cell in notebook.cells):
+        raise ValueError(f"{solution_path}: the {cells.SUMMARY_CELL_ID} cell is written by the release; remove it")
+    # Fixed cell ids: the release must write the same notebook every time (`autograder check`).
+    notebook.cells.append(nbformat.v4.new_markdown_cell(HOW_TO_SUBMIT.format(name=Path(solution_path).name),
+                                                         id="how-to-submit"))
+    summary = nbformat.v4.new_code_cell(summary_source(notebook), id=cells.SUMMARY_CELL_ID.replace("_", "-"))
+    summary.metadata.update({
+        "cellView": "form", "jupyter": {"source_hidden": True}, "tags": ["hide-input"],
+        "nbgrader": {"grade": False, "grade_id": cells.SUMMARY_CELL_ID, "locked": True, "solution": False,
+                     "schema_version": 3},
+    })
+    notebook.cells.append(summary)
     return notebook
+
+
+def summary_source(notebook):
+    """The summary cell: `summarize_tests` called with each test cell's grade id, part title, points
+    and source (a raw string, so that its lines read as they do in the test cell)."""
+    entries, heading = [], "The exercise"
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and cell.source.startswith("## "):
+            heading = cell.source.splitlines()[0][3:].replace("`", "").strip()
+        elif cells.is_test(cell):
+            source = cell.source.strip("\n") + "\n"
+            literal = f"r'''\n{source}'''" if "'''" not in source and "\\" not in source else repr(source)
+            entries.append(f"    (\n        {cells.grade_id(cell)!r},\n        {heading!r},\n"
+                           f"        {cells.points(cell)!r},\n        {literal},\n    ),")
+    return "\n".join([SUMMARY_TITLE, "summarize_tests([", *entries, "])"])
 
 
 def write_release_source(assignment, target):

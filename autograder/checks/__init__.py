@@ -12,6 +12,7 @@ used, so that the grader's own process, which judges hidden tests on plain value
 import importlib
 
 from .report import CheckFailure, fail, passed
+from .summary import summarize_tests
 from .values import check_close, check_differs, check_equal, check_greater, check_less
 from .weights import check_not_built, check_weights
 
@@ -26,7 +27,7 @@ _MODULE_OF = {name: module for module, names in _HEAVY.items() for name in names
 
 # What `from autograder.checks import *` (the solution notebooks' checks cell) gives a test cell.
 __all__ = ["CheckFailure", "fail", "passed", "check_close", "check_differs", "check_equal", "check_greater",
-           "check_less", "check_not_built", "check_weights", *_MODULE_OF]
+           "check_less", "check_not_built", "check_weights", "summarize_tests", *_MODULE_OF]
 
 
 def __getattr__(name):

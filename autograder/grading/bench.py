@@ -103,11 +103,12 @@ def run(assignment="01_custom_layers", copies=8, workers=os.cpu_count(), sandbox
     many.mkdir()
     for index in range(copies):
         nbformat.write(notebook, many / f"s{index}.ipynb")
-    rates = {}
+    rates, busy = {}, {}
     for count in sorted({1, workers}):
-        started = time.monotonic()
+        started, cpu = time.monotonic(), psutil.cpu_times()
         Batch(assignment, root / f"out-{count}", sandboxed=sandboxed).run(many, workers=count, force=True, progress=False)
         rates[count] = copies / (time.monotonic() - started) * 60
+        busy[count] = _busy_share(cpu, psutil.cpu_times())
 
     print(f"plain execution of the notebook (nbclient):  {plain:6.1f} s")
     print(f"grading one submission (worker + nbgrader):   {graded:6.1f} s   ratio {graded / plain:.2f}x (goal <= 1.0x)")
@@ -116,10 +117,19 @@ def run(assignment="01_custom_layers", copies=8, workers=os.cpu_count(), sandbox
     if unsandboxed is not None:
         print(f"the same, --unsandboxed:                      {unsandboxed:6.1f} s   sandbox cost {graded - unsandboxed:+.1f} s")
     for count, rate in rates.items():
-        print(f"throughput, {count} worker(s), {copies} submissions: {rate:6.1f} submissions/min")
+        print(f"throughput, {count} worker(s), {copies} submissions: {rate:6.1f} submissions/min   "
+              f"cores busy {busy[count]:.0%}")
     if len(rates) > 1:
         print(f"speed-up with {workers} workers:               {rates[workers] / rates[1]:6.2f}x (goal on 2 cores >= 1.6x)")
     print(f"peak memory of a grading worker + kernel:     {peak / 2**30:6.2f} GiB (goal <= 1.5 GB)")
+
+
+def _busy_share(before, after):
+    """The share of the machine's CPU time spent busy between two psutil.cpu_times() readings: near
+    100 % the throughput is bound by the cores, and more workers cannot raise it."""
+    spent = {field: getattr(after, field) - getattr(before, field) for field in after._fields}
+    total = sum(spent.values()) - spent.get("guest", 0) - spent.get("guest_nice", 0)  # guest is inside user
+    return 1 - (spent["idle"] + spent.get("iowait", 0)) / total if total else 0.0
 
 
 def _stage_lines(total, stages):
