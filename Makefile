@@ -28,9 +28,12 @@ colab-env: .venv-colab/.installed
 	touch $@
 
 # Strict: a warning, including an error in any cell not tagged raises-exception, fails the build.
+# Then the Korean book, from the same sources and locales/ (it reuses the English build's executed
+# notebooks), into _build/html/ko/, with its translation coverage per page.
 book: venv
 	$(BIN)/jupyter-book build --warningiserror --keep-going .
-	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
+	$(BIN)/python -m autograder translations build
+	@echo "The book is at file://$(CURDIR)/_build/html/index.html (Korean: _build/html/ko/index.html)"
 
 # Every test, once each: the strict book build executes the chapters; tests/ grades the exercises with
 # the real nbgrader (which runs every solution), checks exercises/ against the release, and drives the

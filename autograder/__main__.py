@@ -76,6 +76,22 @@ def cmd_edition(args):
         sys.exit(f"cannot write the student edition: {reason}")
 
 
+def cmd_translations(args):
+    from .authoring import translation
+
+    if args.action != "check":
+        {"coverage": lambda: translation.print_coverage(translation.coverage(translation.extract_templates())),
+         "extract": translation.extract, "build": translation.build_korean}[args.action]()
+        return
+    report = translation.check(args.catalogs)
+    for path, listed in report.items():
+        for msgid, problem in listed:
+            print(f"{path}: {problem}\n    {msgid[:160]!r}")
+    if report:
+        sys.exit(f"{sum(map(len, report.values()))} problem(s) in {len(report)} catalog(s)")
+    print("the catalogs keep their sources' markup and the glossary's terms")
+
+
 def add_unsandboxed(parser):
     parser.add_argument("--unsandboxed", action="store_true",
                         help="run student code without the bubblewrap sandbox (where none can be had, e.g. macOS); "
@@ -146,6 +162,11 @@ def parser():
     edition.add_argument("--branch", help="its branch (default: main, or _config.yml's with no --repository)")
     edition.add_argument("--force", action="store_true", help="replace the content of a non-empty OUT (keeps .git)")
     edition.set_defaults(run=cmd_edition)
+    translations = commands.add_parser("translations", help="the Korean edition: extract the text into its catalogs, "
+                                                            "check them, print their coverage, build the Korean book")
+    translations.add_argument("action", choices=["extract", "check", "coverage", "build"])
+    translations.add_argument("catalogs", nargs="*", help=".po files to check (default: all under locales/)")
+    translations.set_defaults(run=cmd_translations)
     return main_parser
 
 

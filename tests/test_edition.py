@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import nbformat
+from babel.messages.pofile import read_po
 import pytest
 import yaml
 
@@ -95,6 +96,7 @@ def test_the_edition_holds_no_instructor_file(written):
     assert not [f for f in files if f.endswith("hidden_tests.py")]
     assert not [f for f in files if f.startswith(".git/")]
     assert {"README.md", "Makefile", "_config.yml", "_toc.yml", "requirements.txt", "constraints.txt"} <= set(files)
+    assert "_config.ko.yml" in files and any(f.startswith("locales/ko/") for f in files)  # the Korean book
     assert [f for f in files if f.startswith("exercises/")] == [f"exercises/{f}" for f in _files(EXERCISES)]
     book = subprocess.run(["git", "ls-files", "book"], cwd=REPO, capture_output=True, text=True).stdout.split()
     assert [f for f in files if f.startswith("book/")] == sorted(book)
@@ -132,6 +134,10 @@ def test_links_open_the_edition(written):
                          f"{EDITION_BRANCH}/{relative}"]
     instructor = badges.repository()["url"].removeprefix("https://github.com/")
     assert not [f for f in _files(written) if instructor in (written / f).read_text(errors="replace")]
+    # The Korean catalogs quote the badges of the pages they translate (their lines are wrapped).
+    quoted = [m.id for path in written.glob("locales/**/*.po") for m in read_po(path.open("rb"))
+              if isinstance(m.id, str) and "colab.research.google.com" in m.id]
+    assert quoted and all("some-school/keras-course-student" in text and instructor not in text for text in quoted)
 
 
 def test_the_exercises_are_the_release_but_for_the_badge(written):

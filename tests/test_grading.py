@@ -16,6 +16,7 @@ import sys
 import nbformat
 import pytest
 
+from autograder.authoring import translation
 from autograder.authoring.samples import released, solved
 from autograder.cells import SUMMARY_CELL_ID, grade_id, is_test
 from autograder.course import Course
@@ -58,6 +59,7 @@ def graded(request, tmp_path_factory):
     bugs = planted_bugs(assignment)
     for number, bug in enumerate(bugs):
         variants[f"bug{number}"] = with_bug(solution, bug)
+    variants["korean"], _ = translation.korean_notebook(solution, f"exercises/{assignment}/{name}")
     others = alternatives(assignment)
     for number, alternative in enumerate(others):
         variants[f"alternative{number}"] = with_solutions(solution, alternative["cells"])
@@ -72,6 +74,12 @@ def test_solution_gets_full_marks(graded):
     scores = course.scores("solution")
     assert sorted(scores) == sorted(parts)
     assert {part: score for part, (score, _) in scores.items()} == {part: best for part, (_, best) in scores.items()}
+
+
+def test_korean_notebook_is_graded_as_the_english_one(graded):
+    """The Korean exercise (its markdown from the Korean edition's catalogs) with the same answers."""
+    course, *_ = graded
+    assert course.scores("korean") == course.scores("solution")
 
 
 def test_grader_does_not_run_the_summary_cell(graded):

@@ -23,13 +23,16 @@ import subprocess
 from pathlib import Path
 
 import nbformat
+import yaml
+from babel.messages.pofile import read_po, write_po
 
 from .. import cells, repo
-from . import badges
+from . import badges, translation
 
 # What the book build needs from the repository root, besides the folders below.
 ROOT_FILES = ("_config.yml", "_toc.yml", "constraints.txt")
-FOLDERS = ("book", "exercises")
+FOLDERS = ("book", "exercises", "locales")
+KOREAN_CONFIG = "_config.ko.yml"  # the Korean build's configuration (translation.py), written here
 # requirements.txt lines for grading and the course's own tests: students never need them.
 INSTRUCTOR_PACKAGES = ("nbgrader", "pytest", "pytest-xdist", "psycopg", "playwright")
 SKIPPED_PARTS = ("__pycache__", ".ipynb_checkpoints", "_build")
@@ -58,7 +61,8 @@ the notebook as your instructor asks.
 
 `make book` (Python 3.11 and `make`; set `PYTHON=/path/to/python3.11` if `python3.11` is not on your
 `PATH`) creates `.venv`, installs the requirements, executes the chapters and builds the HTML book:
-open `_build/html/index.html`.
+open `_build/html/index.html`. It also builds the Korean book, from the same pages and the
+translations in `locales/`, into `_build/html/ko/`.
 
 This folder is written by `make edition` in the course's instructor repository: edit the course
 there, not here.
@@ -83,7 +87,9 @@ $(INSTALLED): requirements.txt constraints.txt
 
 book: venv
 \t$(BIN)/jupyter-book build --warningiserror --keep-going .
-\t@echo "The book is at file://$(CURDIR)/_build/html/index.html"
+\t$(BIN)/jupyter-book build --warningiserror --keep-going --config _config.ko.yml --path-output _build/ko .
+\trm -rf _build/html/ko && cp -r _build/ko/_build/html _build/html/ko
+\t@echo "The book is at file://$(CURDIR)/_build/html/index.html (Korean: _build/html/ko/index.html)"
 
 clean:
 \trm -rf _build
@@ -170,6 +176,20 @@ def _exercise_with_badge(path, url, branch):
         raise EditionError(f"{relative}: no Colab badge for {released}; exercises/ is out of date with "
                            "_config.yml: run `make exercises` first")
     return text.replace(f"]({released})", f"]({colab_url(url, branch, relative)})")
+
+
+def _write_catalog_with_badges(path, target, url, branch):
+    """Writes the Korean catalog at `path` to `target` with the exercises' Colab badges, which it
+    quotes from the pages it translates, pointing at `url`/`branch` as the edition's pages do."""
+    instructor = colab_url(normalized(badges.repository()["url"]), badges.repository().get("branch", "main"), "")
+    edition = colab_url(url, branch, "")
+    with open(path, "rb") as handle:
+        catalog = read_po(handle)
+    for message in [m for m in catalog if isinstance(m.id, str) and instructor in m.id]:
+        catalog.delete(message.id)
+        catalog.add(message.id.replace(instructor, edition), (message.string or "").replace(instructor, edition))
+    with open(target, "wb") as handle:
+        write_po(handle, catalog, width=100)
 
 
 def _requirements():
@@ -283,12 +303,16 @@ def write_edition(out, repository=None, branch=None, force=False):
             target.parent.mkdir(parents=True, exist_ok=True)
             if folder == "exercises" and path.suffix == ".ipynb":
                 target.write_text(_exercise_with_badge(path, url, branch), encoding="utf-8")
+            elif path.suffix == ".po":
+                _write_catalog_with_badges(path, target, url, branch)
             else:
                 shutil.copy2(path, target)
     for name in ROOT_FILES:
         shutil.copy2(repo.REPO / name, out / name)
     config = out / "_config.yml"
     config.write_text(_with_repository(config.read_text(encoding="utf-8"), url, branch), encoding="utf-8")
+    korean = translation.book_config(translation.LANGUAGE, root=None, base=yaml.safe_load(config.read_text(encoding="utf-8")))
+    (out / KOREAN_CONFIG).write_text(yaml.safe_dump(korean, sort_keys=False, allow_unicode=True), encoding="utf-8")
     (out / "requirements.txt").write_text(_requirements(), encoding="utf-8")
     title = (repo.BOOK_CONFIG.read_text(encoding="utf-8").split("title:", 1)[1].splitlines()[0].strip()
              if "title:" in repo.BOOK_CONFIG.read_text(encoding="utf-8") else "The course")

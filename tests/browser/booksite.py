@@ -35,7 +35,7 @@ PHONE = {"width": 390, "height": 844}
 
 # The book's sources: a change to any of these makes `_build/html` stale. (Not `_static/`: Sphinx
 # copies an edited static file only when some page or the configuration changed too.)
-SOURCE_PATHS = ["_config.yml", "_toc.yml", "book", "exercises"]
+SOURCE_PATHS = ["_config.yml", "_toc.yml", "book", "exercises", "locales"]
 
 
 def toc_pages():
@@ -79,24 +79,24 @@ def _newest_source_mtime():
 
 
 def ensure_built_book():
-    """`_build/html`, rebuilt with `jupyter-book build .` unless it is newer than every source.
-
-    A file lock keeps two pytest-xdist workers from building at once: the second one waits, then
-    finds the book fresh.
+    """`_build/html` with the Korean book in `_build/html/ko`, rebuilt as `make book` builds them
+    unless they are newer than every source. A file lock keeps two pytest-xdist workers from
+    building at once: the second one waits, then finds the book fresh.
     """
-    stamp = HTML / "searchindex.js"  # written at the end of every build that writes pages
+    stamps = [HTML / "searchindex.js", HTML / "ko" / "searchindex.js"]  # written at the end of every build
     HTML.parent.mkdir(exist_ok=True)
     with open(HTML.parent / ".browser-tests.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not stamp.exists() or stamp.stat().st_mtime < _newest_source_mtime():
+        if any(not stamp.exists() or stamp.stat().st_mtime < _newest_source_mtime() for stamp in stamps):
             jupyter_book = Path(sys.executable).with_name("jupyter-book")
-            command = [str(jupyter_book) if jupyter_book.exists() else shutil.which("jupyter-book"), "build", "."]
-            started = time.monotonic()
-            result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=3600)
-            output = (result.stdout + result.stderr)[-6000:]
-            assert result.returncode == 0, f"{' '.join(command)} failed:\n{output}"
-            print(f"built the book in {time.monotonic() - started:.0f} s")
-    assert stamp.exists(), "the book build wrote no _build/html/searchindex.js"
+            for command in ([str(jupyter_book) if jupyter_book.exists() else shutil.which("jupyter-book"), "build", "."],
+                            [sys.executable, "-m", "autograder", "translations", "build"]):
+                started = time.monotonic()
+                result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=3600)
+                output = (result.stdout + result.stderr)[-6000:]
+                assert result.returncode == 0, f"{' '.join(command)} failed:\n{output}"
+                print(f"{' '.join(command[-3:])}: {time.monotonic() - started:.0f} s")
+    assert all(stamp.exists() for stamp in stamps), f"the book build wrote no {stamps}"
     return HTML
 
 

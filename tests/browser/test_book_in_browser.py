@@ -5,7 +5,9 @@ Checks: no console errors or failed requests, every image loads and has alt text
 link and anchor resolves, the Colab and download buttons of notebook pages point at the right
 notebook, navigation reaches every page, search finds a known term, code cells have working copy
 buttons, screenshots are not blank and the phone layout does not scroll sideways, and axe-core
-finds no serious or critical accessibility issue.
+finds no serious or critical accessibility issue. The Korean book (`ko/`, built from the same
+sources and the catalogs in locales/) gets the same checks, and every page links to its twin in the
+other language.
 
 The tests are marked `xdist_group("browser")` so that `--dist loadgroup` keeps them in one worker,
 sharing one build, one server and one browser. (Where a worker of its own runs some of them all
@@ -30,12 +32,15 @@ pytestmark = pytest.mark.xdist_group("browser")
 
 TOC = toc_pages()
 NOTEBOOK_PAGES = [(html, source) for html, source in TOC if source.endswith(".ipynb")]
-PAGES = [html for html, _ in TOC] + ["search.html", "genindex.html"]
+KOREAN = "ko/"  # the Korean book's folder in the site
+ENGLISH_PAGES = [html for html, _ in TOC] + ["search.html", "genindex.html"]
+PAGES = ENGLISH_PAGES + [KOREAN + html for html in ENGLISH_PAGES]
 LANDING = TOC[0][0]
 CHAPTER = "book/01_custom_layers.html"
 OWN_PAGES = ["book/appendix_keras2_to_keras3.html", "book/glossary.html", "book/sources.html"]
-SCREENSHOT_PAGES = [LANDING, CHAPTER, "book/appendix_keras2_to_keras3.html", "book/glossary.html"]
-AXE_PAGES = [LANDING, CHAPTER] + OWN_PAGES
+SCREENSHOT_PAGES = [LANDING, CHAPTER, "book/appendix_keras2_to_keras3.html", "book/glossary.html",
+                    KOREAN + LANDING, KOREAN + CHAPTER, KOREAN + "book/glossary.html"]
+AXE_PAGES = [LANDING, CHAPTER] + OWN_PAGES + [KOREAN + LANDING, KOREAN + CHAPTER, KOREAN + "book/glossary.html"]
 
 # Collected in the page, after every image has had its chance to load.
 PAGE_FACTS_JS = """
@@ -442,6 +447,79 @@ def test_search_finds_korean_glossary_terms(browsing):
     finally:
         page.context.close()
     assert any("book/glossary.html" in href for href in results), results
+
+
+def test_korean_search_finds_a_korean_term(browsing, base_url):
+    page = browsing.new_page(DESKTOP)
+    try:
+        visit = browsing.open(page, KOREAN + "search.html?q=" + urllib.parse.quote("레이어"))
+        results = _search_results(page)
+        errors = visit.unexplained_errors()
+    finally:
+        page.context.close()
+    assert any(href.startswith(base_url + KOREAN + "book/01_custom_layers.html") for href in results), results
+    assert not errors, errors
+
+
+# --- the two languages --------------------------------------------------------------------------
+
+HANGUL = re.compile("[\uac00-\ud7a3]")
+
+
+class _PageLanguage(HTMLParser):
+    """The <html lang>, the language-switch link and the first <h1> text of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.lang, self.switch, self.h1, self._in_switch, self._in_h1 = None, None, "", False, False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "html":
+            self.lang = attrs.get("lang")
+        elif tag == "p" and "language-switch" in (attrs.get("class") or ""):
+            self._in_switch = True
+        elif tag == "a" and self._in_switch and self.switch is None:
+            self.switch = (attrs.get("href"), attrs.get("hreflang"))
+        elif tag == "h1" and not self.h1:
+            self._in_h1 = True
+
+    def handle_endtag(self, tag):
+        self._in_switch = self._in_switch and tag != "p"
+        self._in_h1 = self._in_h1 and tag != "h1"
+
+    def handle_data(self, data):
+        if self._in_h1:
+            self.h1 += data
+
+
+def _language_of(path):
+    parser = _PageLanguage()
+    parser.feed((ROOT / "_build" / "html" / path).read_text(encoding="utf-8"))
+    return parser
+
+
+@pytest.mark.parametrize("path", [html for html, _ in TOC])
+def test_each_page_links_to_its_twin_in_the_other_language(base_url, path):
+    english, korean = _language_of(path), _language_of(KOREAN + path)
+    assert english.lang == "en" and korean.lang == "ko", (english.lang, korean.lang)
+    assert english.switch == ("../" * path.count("/") + KOREAN + path, "ko"), english.switch
+    assert korean.switch == ("../" * (path.count("/") + 1) + path, "en"), korean.switch
+    assert HANGUL.search(korean.h1) and korean.h1 != english.h1, f"{path}: the Korean title is {korean.h1!r}"
+
+
+def test_korean_navigation_is_in_korean(browsing):
+    """The sidebar's captions and exercise titles come from _toc.yml, which the catalogs do not
+    reach: the Korean build gets a translated copy (translation.korean_toc)."""
+    page = browsing.new_page(DESKTOP)
+    try:
+        browsing.open(page, KOREAN + CHAPTER)
+        sidebar = page.locator("nav.bd-links").inner_text()
+        title = page.locator(".navbar-brand").first.inner_text()
+    finally:
+        page.context.close()
+    assert "Start here" not in sidebar and "Exercise 1" not in sidebar, sidebar
+    assert "연습 문제 1" in sidebar and HANGUL.search(title), (sidebar, title)
 
 
 def test_code_cells_have_working_copy_buttons(browsing, base_url):
