@@ -181,7 +181,8 @@ def _exercise_with_badge(path, url, branch):
 def _write_catalog_with_badges(path, target, url, branch):
     """Writes the Korean catalog at `path` to `target` with the exercises' Colab badges, which it
     quotes from the pages it translates, pointing at `url`/`branch` as the edition's pages do."""
-    instructor = colab_url(normalized(badges.repository()["url"]), badges.repository().get("branch", "main"), "")
+    source = badges.repository()
+    instructor = colab_url(normalized(source["url"]), source.get("branch", "main"), "")
     edition = colab_url(url, branch, "")
     with open(path, "rb") as handle:
         catalog = read_po(handle)

@@ -59,11 +59,15 @@ def book_config(language, execute=True, root=repo.REPO, base=None):
     return config
 
 
-def korean_toc():
-    """_toc.yml with its captions and page titles in Korean: Sphinx translates the pages, not the
-    navigation that the table of contents defines. A title is translated as the page's own heading
-    is (the page's catalog), a caption as the landing page's catalog has it."""
-    toc = yaml.safe_load((repo.REPO / "_toc.yml").read_text(encoding="utf-8"))
+def english_toc():
+    return yaml.safe_load((repo.REPO / "_toc.yml").read_text(encoding="utf-8"))
+
+
+def korean_toc(toc):
+    """`toc` (english_toc()) with its captions and page titles in Korean: Sphinx translates the pages,
+    not the navigation that the table of contents defines. A title is translated as the page's own
+    heading is (the page's catalog), a caption as the landing page's catalog has it."""
+    toc = copy.deepcopy(toc)
     captions = catalog_of(Path(toc["root"]).as_posix())
 
     def walk(entries):
@@ -113,10 +117,9 @@ def extract():
 def build_korean():
     """Builds the Korean book strictly into KOREAN_SITE (after the English build, whose executed
     notebooks it reuses) and prints the translation coverage per page."""
-    config = book_config(LANGUAGE)
-    config["title"] = catalog_of(yaml.safe_load((repo.REPO / "_toc.yml").read_text())["root"]).get(config["title"],
-                                                                                                   config["title"])
-    _jupyter_book(config, KOREAN_BUILD, "--toc", str(_write_yaml(korean_toc(), KOREAN_BUILD / "_toc.yml")),
+    config, toc = book_config(LANGUAGE), english_toc()
+    config["title"] = catalog_of(toc["root"]).get(config["title"], config["title"])  # the landing page's catalog
+    _jupyter_book(config, KOREAN_BUILD, "--toc", str(_write_yaml(korean_toc(toc), KOREAN_BUILD / "_toc.yml")),
                   "--warningiserror", "--keep-going")
     shutil.rmtree(KOREAN_SITE, ignore_errors=True)
     shutil.copytree(KOREAN_BUILD / "_build" / "html", KOREAN_SITE)

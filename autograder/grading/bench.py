@@ -140,8 +140,12 @@ def _stage_lines(total, stages):
     """(stage, figure) lines of one graded submission: each stage, nbgrader's own steps within its
     autograde, and the rest (the worker taking its job, the batch storing the grades)."""
     inside = sum(stages.get(name, 0.0) for name in ("kernel ready", "cells", "hidden tests"))
-    shown = [(name, stages[name]) for name in STAGE_NAMES if name in stages and name != "autograde"]
-    shown.insert(len(shown) - 1, ("nbgrader's own steps", stages.get("autograde", 0.0) - inside))
+    shown = []
+    for name in STAGE_NAMES:
+        if name == "autograde":  # in its place: what it took beyond the stages inside it
+            shown.append(("nbgrader's own steps", stages.get("autograde", 0.0) - inside))
+        elif name in stages:
+            shown.append((name, stages[name]))
     rest = total - stages.get("autograde", 0.0) - stages.get("feedback", 0.0) - stages.get("warm kernel wait", 0.0)
     shown.append(("worker and batch", rest))
     return [(name, f"{seconds:6.1f} s") for name, seconds in shown]

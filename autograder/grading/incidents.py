@@ -5,8 +5,9 @@ batch), carried from the worker to the batch as one JSON line on the worker's st
 turned into the status of grades.csv by `status`. A worker grades a single student, so a
 process-wide log is the whole record of one submission.
 """
-import json
 from dataclasses import asdict, dataclass
+
+from .job import last_marked, marked_line
 
 # Most severe first: a submission's status is its most severe incident.
 KINDS = {
@@ -52,13 +53,12 @@ LOG = Log()
 
 
 def to_line(incidents):
-    return MARKER + json.dumps([asdict(i) for i in incidents])
+    return marked_line(MARKER, [asdict(i) for i in incidents])
 
 
 def from_output(text):
     """The incidents a worker printed (the last marked line of its stdout)."""
-    lines = [line for line in text.splitlines() if line.startswith(MARKER)]
-    return [Incident(**item) for item in json.loads(lines[-1][len(MARKER):])] if lines else []
+    return [Incident(**item) for item in last_marked(MARKER, text) or []]
 
 
 def status(incidents, late):

@@ -1,4 +1,5 @@
-"""One grading job: what a worker process needs to grade one student, sent as one JSON line on its stdin."""
+"""What passes between the batch and a worker: the job, one JSON line on the worker's stdin, and the
+worker's reports (its stages and incidents), marked JSON lines on its stdout."""
 import json
 from dataclasses import asdict, dataclass, field
 
@@ -23,3 +24,14 @@ class Job:
     def from_line(cls, line):
         values = json.loads(line)
         return cls(**{**values, "limits": Limits.from_dict(values["limits"])})
+
+
+def marked_line(marker, value):
+    """A line of the worker's stdout that the batch reads back: `marker`, then `value` as JSON."""
+    return marker + json.dumps(value)
+
+
+def last_marked(marker, text):
+    """The value of the last line of `text` that starts with `marker`; None when there is none."""
+    lines = [line for line in text.splitlines() if line.startswith(marker)]
+    return json.loads(lines[-1][len(marker):]) if lines else None

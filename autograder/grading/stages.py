@@ -4,9 +4,10 @@ Recorded where each stage runs (the worker, the Execute preprocessor), carried t
 marked JSON line on the worker's stdout beside the incidents, kept in the submission's entry of
 state.json, and printed by the benchmark (bench.py) so that the next slowdown shows where it is.
 """
-import json
 import time
 from contextlib import contextmanager
+
+from .job import last_marked, marked_line
 
 MARKER = "AUTOGRADER-STAGES "
 # In the order they happen; nbgrader's own steps are what its autograde took beyond the ones inside it.
@@ -18,7 +19,7 @@ NAMES = {
     "autograde": "nbgrader autograde in all",
     "feedback": "nbgrader generate_feedback (the HTML page)",
 }
-SECONDS = {}
+SECONDS = {}  # of the one submission this process grades (a worker grades one); to_line empties it
 
 
 def add(name, seconds):
@@ -37,10 +38,11 @@ def timed(name):
 
 
 def to_line():
-    return MARKER + json.dumps({name: round(seconds, 2) for name, seconds in SECONDS.items()})
+    line = marked_line(MARKER, {name: round(seconds, 2) for name, seconds in SECONDS.items()})
+    SECONDS.clear()
+    return line
 
 
 def from_output(text):
     """The stages a worker printed (the last marked line of its stdout), {} if none."""
-    lines = [line for line in text.splitlines() if line.startswith(MARKER)]
-    return json.loads(lines[-1][len(MARKER):]) if lines else {}
+    return last_marked(MARKER, text) or {}

@@ -26,6 +26,7 @@ from html.parser import HTMLParser
 import pytest
 from PIL import Image, ImageStat
 
+from autograder.authoring.translation import HANGUL
 from booksite import AXE, DESKTOP, PHONE, ROOT, book_config, toc_pages
 
 pytestmark = pytest.mark.xdist_group("browser")
@@ -462,9 +463,6 @@ def test_korean_search_finds_a_korean_term(browsing, base_url):
 
 
 # --- the two languages --------------------------------------------------------------------------
-
-HANGUL = re.compile("[\uac00-\ud7a3]")
-
 
 class _PageLanguage(HTMLParser):
     """The <html lang>, the language-switch link and the first <h1> text of a page."""
