@@ -39,7 +39,7 @@ book: venv
 # the real nbgrader (which runs every solution), checks exercises/ against the release, and drives the
 # built book in a browser.
 test: book system-deps browser-deps colab-env
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup tests
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --durations=30 tests
 
 # The tier without kernels or a browser: checks, layout, release, collect, intake, structure, report.
 test-quick: venv

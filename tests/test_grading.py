@@ -4,11 +4,13 @@ For each assignment in solutions/: the instructor's solution gets full marks, th
 gets 0, each planted bug (tests/planted_bugs/<assignment>.py) loses its part's points and only
 those, each correct solution written differently (tests/alternatives/<assignment>.py) gets full
 marks, a correct submission that writes warnings to stderr keeps full marks (from the grader and
-from `nbgrader validate`), a submission with a test cell deleted is graded with the cell
-restored, and the feedback shows nothing of the hidden tests.
+from `nbgrader validate`) and, written in the Korean notebook, gets the English one's scores, a
+submission with a test cell deleted is graded with the cell restored, and the feedback shows
+nothing of the hidden tests.
 """
 import copy
 import json
+import os
 import re
 import subprocess
 import sys
@@ -20,6 +22,7 @@ from autograder.authoring import translation
 from autograder.authoring.samples import released, solved
 from autograder.cells import SUMMARY_CELL_ID, grade_id, is_test
 from autograder.course import Course
+from autograder.limits import Limits, kernel_threads
 from autograder.repo import HIDDEN_TESTS, assignments, notebook_names
 from helpers import alternatives, planted_bugs, with_bug, with_solutions, without_cell
 
@@ -46,20 +49,22 @@ def graded_cells(notebook):
 def graded(request, tmp_path_factory):
     """Grades every variant of one assignment once; tests below read the scores."""
     assignment = request.param
-    course = Course(tmp_path_factory.mktemp(assignment), assignment).generate()
+    # Kernels graded side by side by pytest's workers share the cores, as a batch's do (kernel_threads).
+    limits = Limits().with_threads(kernel_threads(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))))
+    course = Course(tmp_path_factory.mktemp(assignment), assignment, limits=limits).generate()
     [name] = course.notebook_names()
     solution = solved(assignment, name)
     parts = graded_cells(solution)
+    korean, _ = translation.korean_notebook(solution, f"exercises/{assignment}/{name}")
     variants = {
         "solution": solution,
         "stub": released(assignment, name),
-        "warns": with_warning_in_every_solution(solution),
+        "korean_warns": with_warning_in_every_solution(korean),
         "deleted": without_cell(solution, parts[-1]),
     }
     bugs = planted_bugs(assignment)
     for number, bug in enumerate(bugs):
         variants[f"bug{number}"] = with_bug(solution, bug)
-    variants["korean"], _ = translation.korean_notebook(solution, f"exercises/{assignment}/{name}")
     others = alternatives(assignment)
     for number, alternative in enumerate(others):
         variants[f"alternative{number}"] = with_solutions(solution, alternative["cells"])
@@ -77,9 +82,10 @@ def test_solution_gets_full_marks(graded):
 
 
 def test_korean_notebook_is_graded_as_the_english_one(graded):
-    """The Korean exercise (its markdown from the Korean edition's catalogs) with the same answers."""
+    """The Korean exercise (its markdown from the Korean edition's catalogs) with the same answers, which
+    also warn (test_stderr_output_does_not_cost_points): the English solution's scores."""
     course, *_ = graded
-    assert course.scores("korean") == course.scores("solution")
+    assert course.scores("korean_warns") == course.scores("solution")
 
 
 def test_grader_does_not_run_the_summary_cell(graded):
@@ -117,10 +123,12 @@ def test_each_planted_bug_loses_its_part_only(graded):
 
 
 def test_stderr_output_does_not_cost_points(graded):
+    """A correct submission that warns, to stderr, from every function it defines (the Korean one,
+    test_korean_notebook_is_graded_as_the_english_one) keeps full marks."""
     course, parts, *_ = graded
-    scores = course.scores("warns")
+    scores = course.scores("korean_warns")
     assert sorted(scores) == sorted(parts) and all(score == best > 0 for score, best in scores.values()), scores
-    autograded = course.root / "autograded" / "warns" / course.assignment
+    autograded = course.root / "autograded" / "korean_warns" / course.assignment
     assert "UserWarning" in "".join(p.read_text() for p in autograded.glob("*.ipynb")), "the warning should be kept, as stdout"
 
 

@@ -5,7 +5,7 @@ import nbformat
 import pytest
 
 from autograder import cells, repo
-from autograder.authoring import badges, inline, release
+from autograder.authoring import badges, inline, release, samples
 from autograder.kernel import referee
 from autograder.repo import EXERCISES, REPO, SOLUTIONS, assignments
 
@@ -104,3 +104,22 @@ def test_summary_runs_each_test_again_and_counts_what_passes(capsys):
     assert "expected: 41" in printed
     assert "FAILED  Part 3: stub [test_stub], 2 points\n        NotImplementedError: (the part is not written yet)" in printed
     assert "Visible tests: 1 of 3 parts pass (5 of 10 points)." in printed
+
+
+@pytest.mark.parametrize("assignment", assignments())
+def test_demo_submissions_are_built_from_the_release_and_the_solution(assignment, tmp_path):
+    """The demo's students (the batch grades them in test_batch): ada is the solved notebook, grace the
+    same but for the last solution cell, left as released, linus the released stub, alan a broken file."""
+    [name] = repo.notebook_names(assignment)
+    samples.write_demo(assignment, tmp_path)
+    read = {student: nbformat.read(tmp_path / f"{student}.ipynb", as_version=4)
+            for student in ("ada", "grace", "linus")}
+    stub = samples.released(assignment, name)
+    assert read["ada"].cells == samples.solved(assignment, name).cells and read["linus"].cells == stub.cells
+    differing = [cells.grade_id(a) for a, g in zip(read["ada"].cells, read["grace"].cells) if a.source != g.source]
+    last = [cells.grade_id(c) for c in stub.cells if cells.is_solution(c)][-1]
+    assert differing == [last] and len(read["grace"].cells) == len(stub.cells)
+    assert [c.source for c in read["grace"].cells if cells.grade_id(c) == last] == \
+        [c.source for c in stub.cells if cells.grade_id(c) == last]
+    with pytest.raises(nbformat.reader.NotJSONError):
+        nbformat.read(tmp_path / "alan.ipynb", as_version=4)

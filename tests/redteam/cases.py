@@ -417,9 +417,10 @@ CASES = [
     Case("r_infinite_loop", "runaway", "infinite loop in a solution cell",
          notebook(lambda ctx: prepend(correct(), "running_sum", "while True:\n    pass")), "timed out",
          lose("test_running_sum"), detail=("time limit",)),
-    Case("r_ignores_interrupt", "runaway", "an infinite loop that ignores the interrupt (SIGINT)",
-         notebook(lambda ctx: prepend(correct(), "running_sum",
-                                      "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass")),
+    Case("r_ignores_interrupt", "runaway", "an endless wait that ignores the interrupt (SIGINT)",
+         notebook(lambda ctx: prepend(correct(), "running_sum",  # sleeps: the spinning loop is the case above
+                                      "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                                      "while True:\n    time.sleep(1)")),
          "timed out", lose("test_running_sum", "test_gaussian_noise", "test_batch_norm"), detail=("time limit",)),
     Case("r_memory_bomb", "runaway", "memory bomb in a solution cell",
          notebook(lambda ctx: prepend(correct(), "batch_norm", MEMORY_BOMB)), "memory exceeded",
