@@ -348,6 +348,18 @@ def expected_colab_url(source):
     return f"{colab}/github/{repo_path}/blob/{repository.get('branch', 'main')}/{notebook}"
 
 
+@pytest.mark.parametrize("path,source", NOTEBOOK_PAGES, ids=[KOREAN + html for html, _ in NOTEBOOK_PAGES])
+def test_korean_pages_open_the_korean_exercise_notebooks(page_facts, path, source):
+    """An exercise's Korean page opens, from its launch button and its badge, the Korean notebook that
+    the release writes (exercises/ko/, book/_ext/korean_notebooks.py); a chapter, which has no Korean
+    notebook, opens the English one."""
+    _, facts = page_facts(KOREAN + path)
+    if source.startswith("exercises/"):
+        source = "exercises/ko/" + source.removeprefix("exercises/")
+        assert (ROOT / source).is_file(), f"{source} is not in the repository"
+    assert facts["colab"] and set(facts["colab"]) == {expected_colab_url(source)}, (path, facts["colab"])
+
+
 @pytest.mark.parametrize("path,source", NOTEBOOK_PAGES, ids=[html for html, _ in NOTEBOOK_PAGES])
 def test_colab_and_download_buttons_point_at_the_notebook(page_facts, fetcher, base_url, path, source):
     _, facts = page_facts(path)
