@@ -21,16 +21,18 @@ $(INSTALLED): requirements.txt constraints.txt pyproject.toml
 .PHONY: colab-env
 colab-env: .venv-colab/.installed
 
-.venv-colab/.installed: colab-requirements.txt
+.venv-colab/.installed: colab-requirements.txt colab-constraints.txt
 	test -x .venv-colab/bin/python || $(PYTHON) -m venv .venv-colab
 	.venv-colab/bin/python -m pip install --quiet --upgrade pip
-	.venv-colab/bin/python -m pip install --quiet -r colab-requirements.txt
+	.venv-colab/bin/python -m pip install --quiet -r colab-requirements.txt -c colab-constraints.txt
 	touch $@
 
-# Strict: a warning, including an error in any cell not tagged raises-exception, fails the build.
+# The book's notebooks run side by side into the execution cache first (Jupyter Book runs them one
+# at a time). Strict: a warning, including an error in any cell not tagged raises-exception, fails the build.
 # Then the Korean book, from the same sources and locales/ (it reuses the English build's executed
 # notebooks), into _build/html/ko/, with its translation coverage per page.
 book: venv
+	$(BIN)/python -m autograder execute-book
 	$(BIN)/jupyter-book build --warningiserror --keep-going .
 	$(BIN)/python -m autograder translations build
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html (Korean: _build/html/ko/index.html)"

@@ -7,6 +7,8 @@
   check     fail if exercises/ differs from what the release would write
   mutants   mutation-test an assignment's tests: mutants of its solution that its tests do not catch
   edition   write the student edition (book and exercises, no solutions or hidden tests) into a folder
+  execute-book  run the book's notebooks side by side into the build's execution cache (make book)
+  translations  the Korean edition: extract, check, coverage, build
 """
 import argparse
 import os
@@ -74,6 +76,12 @@ def cmd_edition(args):
         edition.main(args.out, args.repository, args.branch, args.force)
     except edition.EditionError as reason:
         sys.exit(f"cannot write the student edition: {reason}")
+
+
+def cmd_execute_book(args):
+    from .authoring import book_execution
+
+    book_execution.main()
 
 
 def cmd_translations(args):
@@ -162,6 +170,8 @@ def parser():
     edition.add_argument("--branch", help="its branch (default: main, or _config.yml's with no --repository)")
     edition.add_argument("--force", action="store_true", help="replace the content of a non-empty OUT (keeps .git)")
     edition.set_defaults(run=cmd_edition)
+    commands.add_parser("execute-book", help="run the book's notebooks side by side into the build's execution cache "
+                                             "(the first step of make book)").set_defaults(run=cmd_execute_book)
     translations = commands.add_parser("translations", help="the Korean edition: extract the text into its catalogs, "
                                                             "check them, print their coverage, build the Korean book")
     translations.add_argument("action", choices=["extract", "check", "coverage", "build"])

@@ -1,0 +1,86 @@
+"""The book's notebooks run side by side into Jupyter Book's execution cache, before the build.
+
+    python -m autograder execute-book      (the first step of `make book`)
+
+Jupyter Book 1 runs a page's notebook when it reads the page, one page at a time: on a fresh
+clone that is most of `make book`. This runs the notebooks the build would run (the .ipynb pages
+of _toc.yml that _config.yml does not exclude from execution), one per core, and stores each in
+the cache as myst-nb stores what it runs, keyed by the notebook's code; the build then finds them
+there. A notebook already in the cache is not run again. One that fails is not stored: the build
+runs it again and fails on its error, strictly.
+"""
+import fnmatch
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import nbformat
+import yaml
+from jupyter_cache import get_cache
+from jupyter_cache.base import CacheBundleIn
+from jupyter_cache.executors.utils import single_nb_execution
+
+from .. import repo
+
+DEFAULT_CACHE = "_build/.jupyter_cache"  # Jupyter Book's, when _config.yml names none
+
+
+def pages_to_execute():
+    """The notebooks that `jupyter-book build` would execute, and the cache it would keep them in."""
+    config = yaml.safe_load(repo.BOOK_CONFIG.read_text(encoding="utf-8"))["execute"]
+    excluded = config.get("exclude_patterns", [])
+    toc = (repo.REPO / "_toc.yml").read_text(encoding="utf-8")
+    files = [value for key, value in _entries(yaml.safe_load(toc)) if key in ("root", "file")]
+    notebooks = [repo.REPO / f"{name}.ipynb" for name in files if (repo.REPO / f"{name}.ipynb").is_file()]
+    notebooks = [path for path in notebooks
+                 if not any(fnmatch.fnmatch(path.relative_to(repo.REPO).as_posix(), p) for p in excluded)]
+    return notebooks, repo.REPO / (config.get("cache") or DEFAULT_CACHE), config.get("timeout", 30)
+
+
+def _entries(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(value, str):
+                yield key, value
+            else:
+                yield from _entries(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _entries(item)
+
+
+def _execute(path, timeout):
+    """(path, executed notebook or None, seconds, error text): runs in a pool process."""
+    notebook = nbformat.read(path, as_version=4)
+    result = single_nb_execution(notebook, cwd=str(path.parent), allow_errors=False, timeout=timeout,
+                                 meta_override=True)
+    return path, (None if result.err else notebook), result.time, result.exc_string
+
+
+def main(out=print):
+    run(*pages_to_execute(), out=out)
+
+
+def run(notebooks, cache_path, timeout, out=print):
+    """Runs those of `notebooks` not in the cache at `cache_path`, a process each, and stores them there."""
+    cache = get_cache(str(cache_path))
+    pending = []
+    for path in notebooks:
+        try:
+            cache.match_cache_notebook(nbformat.read(path, as_version=4))
+        except KeyError:
+            pending.append(path)
+    if not pending:
+        return
+    started = time.monotonic()
+    with ProcessPoolExecutor(max_workers=min(len(pending), os.cpu_count() or 1)) as pool:
+        for path, executed, seconds, error in pool.map(_execute, pending, [timeout] * len(pending)):
+            name = path.name
+            if executed is None:
+                out(f"{name}: failed ({seconds:.0f} s); the build runs it again and reports the error")
+                continue
+            cache.cache_notebook_bundle(CacheBundleIn(executed, str(path), data={"execution_seconds": seconds}),
+                                        check_validity=False, overwrite=True)
+            out(f"{name}: executed in {seconds:.0f} s")
+    out(f"{len(pending)} notebook(s) of the book executed side by side in {time.monotonic() - started:.0f} s")
