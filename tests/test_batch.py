@@ -16,17 +16,13 @@ from autograder.authoring.samples import solved, write_demo
 from autograder.grading.batch import grade_batch
 from autograder.course import parts
 from autograder.repo import HIDDEN_TESTS, SOLUTIONS
-from helpers import demo_grades, only_notebook, statuses_and_totals
+from helpers import BATCH_ASSIGNMENT, demo_grades, only_notebook, statuses_and_totals
 
 pytestmark = pytest.mark.kernels
 
 
-# The batch is the same for every assignment (test_grading grades each one's solution, stub and
-# bugs with nbgrader; test_release checks each one's demo submissions): it runs on the cheapest to grade.
-BATCH_ASSIGNMENT = "05_autodiff"
-
-
 def test_demo_grades_exactly(tmp_path):
+    """The demo of one assignment (test_release checks every assignment's demo submissions)."""
     assignment = BATCH_ASSIGNMENT
     write_demo(assignment, tmp_path / "submissions")
     grade_batch(assignment, tmp_path / "submissions", tmp_path / "out", workers=2)

@@ -16,8 +16,9 @@ from nbgrader.api import Gradebook
 
 from autograder.authoring.samples import write_demo
 from autograder.grading.batch import grade_batch
+from helpers import BATCH_ASSIGNMENT
 
-ASSIGNMENT = "05_autodiff"  # the cheapest to grade: what is tested is the gradebook, the same for all
+ASSIGNMENT = BATCH_ASSIGNMENT
 pytestmark = [pytest.mark.kernels, pytest.mark.xdist_group("postgres")]
 
 

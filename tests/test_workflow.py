@@ -19,7 +19,7 @@ from autograder.authoring.samples import solved
 from autograder.grading import policy, report
 from autograder.grading.collect import collect
 from autograder.repo import REPO
-from helpers import grade_rows, stand_in_worker
+from helpers import BATCH_ASSIGNMENT, grade_rows, stand_in_worker
 
 pytestmark = pytest.mark.filterwarnings("ignore:Object of type")  # nbgrader's add_submission, in `store`
 
@@ -329,21 +329,24 @@ def test_canvas_and_moodle_exports_hold_the_final_totals(batch, monkeypatch):
 @pytest.mark.kernels
 def test_real_batch_records_failing_messages_and_regrades_one_student(tmp_path, capsys):
     from autograder.authoring.samples import write_demo
+    from autograder.course import parts as course_parts
     from autograder.grading.batch import grade_batch
 
-    write_demo(ASSIGNMENT, tmp_path / "submissions")
+    assignment = BATCH_ASSIGNMENT
+    parts = course_parts(assignment)
+    write_demo(assignment, tmp_path / "submissions")
     out = tmp_path / "out"
-    grade_batch(ASSIGNMENT, tmp_path / "submissions", out, workers=2)
+    grade_batch(assignment, tmp_path / "submissions", out, workers=2)
     state = json.loads((out / "state.json").read_text())["students"]
     failing = {s: e["failures"] for s, e in state.items() if e["status"] == "graded" and e["total"] < e["max"]}
     assert failing and all(failures for failures in failing.values()), failing
-    assert all(set(failures) == {p for p, points in e["scores"].items() if points < PARTS[p]}
+    assert all(set(failures) == {p for p, points in e["scores"].items() if points < parts[p]}
                for s, e in state.items() if s in failing for failures in [failing[s]]), failing
     page = (out / "report.html").read_text()
     assert any(f"<code>{report._html(m)}</code>" in page for failures in failing.values() for m in failures.values())
     student = sorted(failing)[0]
     capsys.readouterr()
-    grade_batch(ASSIGNMENT, tmp_path / "submissions", out, workers=1, students=[student])
+    grade_batch(assignment, tmp_path / "submissions", out, workers=1, students=[student])
     assert f"graded 1 submission(s); {len(state) - 1} unchanged" in capsys.readouterr().out
     again = json.loads((out / "state.json").read_text())["students"]
     assert again[student]["failures"] == state[student]["failures"]

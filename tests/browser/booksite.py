@@ -36,6 +36,9 @@ PHONE = {"width": 390, "height": 844}
 # The book's sources: a change to any of these makes `_build/html` stale. (Not `_static/`: Sphinx
 # copies an edited static file only when some page or the configuration changed too.)
 SOURCE_PATHS = ["_config.yml", "_toc.yml", "book", "exercises", "locales"]
+# What the build itself writes among them: the Korean build compiles each catalog into a .mo file
+# beside it, after the English book is written; Python caches the extensions' bytecode.
+BUILD_PRODUCTS = {".mo", ".pyc"}
 
 
 def toc_pages():
@@ -73,7 +76,7 @@ def _newest_source_mtime():
             newest = max(newest, path.stat().st_mtime)
         elif path.is_dir():
             for file in path.rglob("*"):
-                if file.is_file() and ".ipynb_checkpoints" not in file.parts:
+                if file.is_file() and ".ipynb_checkpoints" not in file.parts and file.suffix not in BUILD_PRODUCTS:
                     newest = max(newest, file.stat().st_mtime)
     return newest
 
