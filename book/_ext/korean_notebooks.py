@@ -1,12 +1,15 @@
-"""On the Korean book's exercise pages, Colab opens the Korean notebook.
+"""On the Korean book's exercise pages, Colab opens the Korean notebook, and the download is it.
 
 The release writes each exercise's Korean notebook to exercises/ko/<assignment>/ (its markdown from
 the catalogs in locales/, its badge pointing at itself); the Korean book renders the English
 notebook with the same catalogs, so its launch button and the badge under its title would open the
-English notebook. Here both open exercises/ko/. The chapters have no Korean notebooks: their Colab
-links stay as they are.
+English notebook, and its download button would give it. Here both links open exercises/ko/, and
+the page's downloadable source (_sources/<page>.ipynb) is the Korean notebook. The chapters have no
+Korean notebooks: their links and downloads stay as they are.
 """
 import re
+import shutil
+from pathlib import Path
 
 KOREAN = "ko"
 EXERCISES = "exercises/"
@@ -34,6 +37,16 @@ def _open_korean_notebook(app, pagename, templatename, context, doctree):
         context["body"] = english.sub(korean, context["body"])
 
 
+def _download_korean_notebook(app, exception):
+    if exception or app.config.language != KOREAN:
+        return
+    for page in sorted(app.env.found_docs):
+        korean, download = Path(app.srcdir) / korean_notebook(page), Path(app.outdir) / "_sources" / f"{page}.ipynb"
+        if page.startswith(EXERCISES) and korean.is_file() and download.is_file():
+            shutil.copyfile(korean, download)
+
+
 def setup(app):
     app.connect("html-page-context", _open_korean_notebook, priority=600)  # after the theme's launch buttons (501)
+    app.connect("build-finished", _download_korean_notebook)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

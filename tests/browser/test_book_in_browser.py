@@ -349,15 +349,21 @@ def expected_colab_url(source):
 
 
 @pytest.mark.parametrize("path,source", NOTEBOOK_PAGES, ids=[KOREAN + html for html, _ in NOTEBOOK_PAGES])
-def test_korean_pages_open_the_korean_exercise_notebooks(page_facts, path, source):
+def test_korean_pages_open_the_korean_exercise_notebooks(page_facts, base_url, path, source):
     """An exercise's Korean page opens, from its launch button and its badge, the Korean notebook that
-    the release writes (exercises/ko/, book/_ext/korean_notebooks.py); a chapter, which has no Korean
-    notebook, opens the English one."""
+    the release writes (exercises/ko/, book/_ext/korean_notebooks.py), and its download is that
+    notebook; a chapter, which has no Korean notebook, opens and downloads the English one."""
     _, facts = page_facts(KOREAN + path)
+    opened = source
     if source.startswith("exercises/"):
-        source = "exercises/ko/" + source.removeprefix("exercises/")
-        assert (ROOT / source).is_file(), f"{source} is not in the repository"
-    assert facts["colab"] and set(facts["colab"]) == {expected_colab_url(source)}, (path, facts["colab"])
+        opened = "exercises/ko/" + source.removeprefix("exercises/")
+        assert (ROOT / opened).is_file(), f"{opened} is not in the repository"
+    assert facts["colab"] and set(facts["colab"]) == {expected_colab_url(opened)}, (path, facts["colab"])
+    ipynb = [href for href in facts["downloads"] if href.endswith(".ipynb")]
+    assert ipynb == [f"{base_url}{KOREAN}_sources/{source}"], f"{path}: .ipynb download links {ipynb}"
+    with _http().open(ipynb[0]) as response:
+        downloaded = json.loads(response.read())
+    assert downloaded["cells"] == json.loads((ROOT / opened).read_text(encoding="utf-8"))["cells"]
 
 
 @pytest.mark.parametrize("path,source", NOTEBOOK_PAGES, ids=[html for html, _ in NOTEBOOK_PAGES])
