@@ -51,11 +51,11 @@ def _entries(node):
 
 
 def _execute(path, timeout):
-    """(path, executed notebook or None, seconds, error text): runs in a pool process."""
+    """(path, executed notebook or None when it failed, seconds): runs in a pool process."""
     notebook = nbformat.read(path, as_version=4)
     result = single_nb_execution(notebook, cwd=str(path.parent), allow_errors=False, timeout=timeout,
                                  meta_override=True)
-    return path, (None if result.err else notebook), result.time, result.exc_string
+    return path, (None if result.err else notebook), result.time
 
 
 def main(out=print):
@@ -75,7 +75,7 @@ def run(notebooks, cache_path, timeout, out=print):
         return
     started = time.monotonic()
     with ProcessPoolExecutor(max_workers=min(len(pending), os.cpu_count() or 1)) as pool:
-        for path, executed, seconds, error in pool.map(_execute, pending, [timeout] * len(pending)):
+        for path, executed, seconds in pool.map(_execute, pending, [timeout] * len(pending)):
             name = path.name
             if executed is None:
                 out(f"{name}: failed ({seconds:.0f} s); the build runs it again and reports the error")
