@@ -1,4 +1,6 @@
 """One set of limits, from the command line to the worker's job and the kernel's sandbox."""
+import importlib.util
+
 import pytest
 
 from autograder import __main__ as cli
@@ -23,10 +25,17 @@ def test_command_line_flags_reach_the_job_and_the_sandbox():
     limits = Limits.from_arguments(args).with_threads(3)
     job = Job.from_line(Job("ada", "/course", "01_custom_layers", limits).to_line())
     assert job.limits == limits and (job.limits.cell_seconds, job.limits.submission_seconds) == (7, 300)
-    assert f"--as={int(2.5 * 2**30)}" in sandbox.prlimit(job.limits)
-    assert job.limits.thread_environment()["TF_NUM_INTRAOP_THREADS"] == "3"
+    assert sandbox.kernel_limits(job.limits)["memory_bytes"] == int(2.5 * 2**30)
+    assert sandbox.environment(job.limits)["TF_NUM_INTRAOP_THREADS"] == "3"
     assert job.limits.kernel_seconds < job.limits.submission_seconds  # cells that finished keep their points
 
 
 def test_a_job_is_one_line():
     assert Job("ada", "/course", "01_custom_layers").to_line().count("\n") == 1
+
+
+def test_the_zygote_sets_every_limit_the_sandbox_names():
+    spec = importlib.util.spec_from_file_location("zygote_inside", sandbox.INSIDE / "zygote.py")
+    inside = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(inside)
+    assert set(sandbox.kernel_limits(Limits())) == set(inside.LIMITS)

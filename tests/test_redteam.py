@@ -340,16 +340,20 @@ else:
 '''
 
 
-def run_sandboxed(root, inner, extra_files, limits):
-    """(finished process, its uid) of `inner` run in the sandbox, without a kernel, working in `root`/work."""
+def run_sandboxed(root, argv, extra_files, limits):
+    """(stdout, exit status, uid) of `argv` (a Python script in the sandbox and its arguments), run as a kernel's
+    process would be (forked by the zygote into a sandbox), without a kernel, working in `root`/work."""
     lease = sandbox.UidLease()
     try:
         workdir, sockets = root / "work", root / "sockets"
         for folder in (workdir, sockets):
             folder.mkdir()
             os.chown(folder, lease.uid, lease.uid)
-        command = sandbox.command(inner, lease.uid, workdir, sockets, extra_files, limits)
-        return subprocess.run(command, capture_output=True, text=True, timeout=120), lease.uid
+        process = subprocess.Popen(sandbox.command(workdir, sockets, extra_files, limits), stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        sandbox.enter(process, lease.uid, workdir, limits, argv)
+        stdout, _ = process.communicate(timeout=120)
+        return stdout, process.returncode, lease.uid
     finally:
         lease.release()
 
@@ -363,9 +367,8 @@ def test_sandbox_blocks_what_an_unsandboxed_process_may_do(tmp_path):
         (root / "probe.py").write_text(PROBE)
         listener = Listener()
         args = [str(REPO / "solutions" / ASSIGNMENT / f"{NAME}.ipynb"), str(root / "pwned.txt"), str(listener.port)]
-        ran, uid = run_sandboxed(root, [sys.executable, "/opt/probe.py", *args, "fork"],
-                                 {"/opt/probe.py": root / "probe.py"}, Limits(processes=64, threads=1))
-        inside = ran.stdout
+        inside, _, uid = run_sandboxed(root, ["/opt/probe.py", *args, "fork"], {"/opt/probe.py": root / "probe.py"},
+                                       Limits(processes=64, threads=1))
         outside = subprocess.run([sys.executable, str(root / "probe.py"), *args], capture_output=True, text=True,
                                  timeout=120).stdout
         listener.close()
@@ -391,6 +394,7 @@ def test_grading_stops_without_a_sandbox_unless_asked(monkeypatch, tmp_path):
 
 
 def test_a_virtual_environment_behind_a_symlink_runs_in_the_sandbox(monkeypatch):
+    """The anchor and the zygote run the link's Python; the kernel's process imports through the link."""
     sandbox.require()
     root = Path(tempfile.mkdtemp(prefix="redteam-venv-"))
     try:
@@ -398,8 +402,11 @@ def test_a_virtual_environment_behind_a_symlink_runs_in_the_sandbox(monkeypatch)
         link.symlink_to(os.path.realpath(sys.prefix))
         monkeypatch.setattr(sys, "prefix", str(link))
         monkeypatch.setattr(sys, "exec_prefix", str(link))
-        ran, _ = run_sandboxed(root, [str(link / "bin" / Path(sys.executable).name), "-c", "import sys; print(sys.prefix)"],
-                               {}, Limits())
+        monkeypatch.setattr(sys, "executable", str(link / "bin" / Path(sys.executable).name))
+        # markdown_it: a library the zygote has not imported (it is found through the link, in the sandbox)
+        (root / "script.py").write_text("import sys, markdown_it; print(sys.prefix, markdown_it.__file__)")
+        stdout, status, _ = run_sandboxed(root, ["/opt/script.py"], {"/opt/script.py": root / "script.py"}, Limits())
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    assert ran.stdout.strip() == str(link), ran.stderr
+    prefix, module = stdout.split()
+    assert status == 0 and prefix == str(link) and module.startswith(f"{link}/"), stdout

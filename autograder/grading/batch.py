@@ -34,6 +34,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from .. import cells, repo
 from ..course import Course
+from ..kernel import sandbox, zygote
 from ..limits import Limits, kernel_threads
 from . import incidents, intake, stages, structure
 from .collect import collect
@@ -159,6 +160,9 @@ class Batch:
     def start_spares(self, count):
         """Starts `count` workers that import nbgrader and wait for a job (see worker.py)."""
         self._spares, self._spares_lock = queue.Queue(), threading.Lock()
+        # Their kernels are forked by one zygote, this process's: it imports TensorFlow once for the batch.
+        shared = zygote.for_environment(sandbox.environment(self.limits)) if self.sandboxed else None
+        self._worker_environment = {**os.environ, **({zygote.ZYGOTE_VARIABLE: shared.variable()} if shared else {})}
         for _ in range(count):
             self._spares.put(self._spawn_worker())
 
@@ -170,7 +174,7 @@ class Batch:
     def _spawn_worker(self):
         warm = ["--warm", self.job("").to_line().strip()]  # the worker starts its kernel now (kernel/warm.py)
         return subprocess.Popen([sys.executable, "-m", "autograder.grading.worker", *warm], cwd=repo.REPO,
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=self._worker_environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, start_new_session=True, preexec_fn=_die_with_parent)
 
     def job(self, student, seed=""):

@@ -1,8 +1,8 @@
 """The kernel manager nbgrader's Execute uses here: a student's kernel, sandboxed, limited and guarded.
 
 jupyter_client starts a kernel from a command line; this manager replaces the kernelspec's
-`python -m ipykernel_launcher` with `bwrap ... setpriv ... python inside/launch.py` (see
-sandbox.py) and connects to it over ZMQ's `ipc` transport: the kernel lives in its
+`python -m ipykernel_launcher` with a bwrap sandbox (sandbox.py), into which the zygote forks
+the kernel's process to run inside/launch.py, and connects to it over ZMQ's `ipc` transport: the kernel lives in its
 own network namespace, where TCP on loopback does not reach the grader, so the sockets are
 files in a folder bound into the sandbox. The same manager without a sandbox (--unsandboxed)
 starts inside/launch.py directly over TCP: limits and guard, but no isolation.
@@ -10,6 +10,7 @@ starts inside/launch.py directly over TCP: limits and guard, but no isolation.
 It also keeps what a crash leaves behind: the kernel's own stdout and stderr (the last few
 kilobytes), its exit status, and whether it was stopped for running over its time limit.
 """
+import asyncio
 import collections
 import os
 import shutil
@@ -27,7 +28,7 @@ from jupyter_client.manager import AsyncKernelManager
 from ..limits import Limits
 from . import sandbox
 
-INSIDE = Path(__file__).resolve().parent / "inside"  # the files that run in the kernel process
+INSIDE = sandbox.INSIDE
 INSIDE_FILES = ("launch.py", "guard.py", "probe.py")
 # Largest ZMQ message the grader accepts from a kernel, and how many it queues: a kernel that
 # prints gigabytes must not take the grading process's memory with it (its output is cut at
@@ -97,9 +98,8 @@ class CourseKernelManager(AsyncKernelManager):
             return [sys.executable, str(INSIDE / "launch.py"), *launcher, "--", *kernel_args]
         files = {f"{sandbox.LAUNCHER_DIR}/{name}": INSIDE / name for name in INSIDE_FILES}
         files.update(self._identity_files())
-        inner = [sys.executable, f"{sandbox.LAUNCHER_DIR}/launch.py", *launcher, "--", *kernel_args]
-        return sandbox.command(inner, self._lease.uid, self._run_dir / "work", self._run_dir / "sockets", files,
-                               self.limits)
+        self._kernel_argv = [f"{sandbox.LAUNCHER_DIR}/launch.py", *launcher, "--", *kernel_args]  # for the zygote
+        return sandbox.command(self._run_dir / "work", self._run_dir / "sockets", files, self.limits)
 
     def _identity_files(self):
         """/etc/passwd and /etc/group naming the kernel's uid: some libraries look the user up."""
@@ -118,6 +118,9 @@ class CourseKernelManager(AsyncKernelManager):
         await super()._async_launch_kernel(kernel_cmd, **kw)
         process = self.provisioner.process
         threading.Thread(target=self._drain, args=(process.stdout,), daemon=True).start()
+        if self.sandboxed:  # bwrap made the sandbox; the kernel's process is forked into it
+            await asyncio.to_thread(sandbox.enter, process, self._lease.uid, self._run_dir / "work", self.limits,
+                                    self._kernel_argv)
         self.restart_clock()
 
     def restart_clock(self):

@@ -11,10 +11,14 @@ they all die when bwrap dies: --die-with-parent), IPC and UTS namespaces.
 Why a uid per kernel: RLIMIT_NPROC (the fork-bomb limit) counts a uid's processes machine-wide
 and root ignores it. Kernels graded side by side under one shared uid would starve each other;
 each kernel gets a uid of its own, leased with a lock file, so one student's fork bomb only
-exhausts that student's own limit. bwrap runs as root (it mounts without a user namespace);
-inside, setpriv switches to the leased uid, drops every capability and sets no_new_privs, then
-prlimit sets the limits (autograder/limits.py), and only then does the kernel start: it holds no
-privilege at all, and no process it starts can raise a limit.
+exhausts that student's own limit. bwrap runs as root (it mounts without a user namespace).
+
+What runs in it: bwrap makes the namespaces and the mounts around anchor.py, the sandbox's PID 1
+(root, without capabilities, running no student code). The kernel's process is forked into them
+by the zygote (zygote.py), which has TensorFlow imported already; it switches to the leased uid,
+drops every capability and sets no_new_privs, then sets the limits (autograder/limits.py), and
+only then runs the kernel: it holds no privilege at all, and no process it starts can raise a limit.
+`run` does the same for any Python script (the red-team tests probe the sandbox with it).
 """
 import fcntl
 import functools
@@ -22,27 +26,34 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import psutil
+
+from . import zygote
+
 BWRAP = "bwrap"
-SETPRIV = "setpriv"
-PRLIMIT = "prlimit"
 # Leased kernel uids: outside the ranges Debian gives to system and human users (0-59999,
 # 65534) and to subordinate ids (100000-165535 by default); no passwd entry is needed.
 UID_RANGE = range(300_000, 301_000)
 UID_LOCKS = Path("/run/lock/autograder-sandbox-uids")  # a lock file per uid; held while a kernel uses it
+INSIDE = zygote.INSIDE  # the files that run in the sandbox
 # Where the files of autograder/kernel/inside/ are bound in the sandbox.
 LAUNCHER_DIR = "/opt/grader"
+ANCHOR = f"{LAUNCHER_DIR}/anchor.py"
+ANCHOR_NAME = "sandbox-anchor"
+ANCHOR_SECONDS = 60
 # /etc files a Python kernel with TensorFlow and matplotlib needs; the rest of /etc stays hidden.
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf", "hosts", "fonts", "mime.types")
 
 
-def prlimit(limits):
-    """The limits (autograder/limits.py) as a prlimit command prefix, run after the switch to the kernel's
+def kernel_limits(limits):
+    """The limits (autograder/limits.py) the zygote sets on the kernel's process, after the switch to its
     uid: RLIMIT_NPROC binds no root process, and a process that is not root can lower its limits but
     never raise them."""
-    return [PRLIMIT, f"--as={limits.memory_bytes}", f"--nproc={limits.processes}", f"--fsize={limits.file_bytes}",
-            f"--nofile={limits.open_files}", "--core=0", "--"]
+    return {"memory_bytes": limits.memory_bytes, "processes": limits.processes, "file_bytes": limits.file_bytes,
+            "open_files": limits.open_files, "core_bytes": 0}
 
 
 class SandboxUnavailable(RuntimeError):
@@ -54,14 +65,12 @@ def problem():
     """Why kernels cannot be sandboxed here (a sentence for the instructor), or None when they can."""
     if not sys.platform.startswith("linux"):
         return f"the sandbox needs Linux (bubblewrap and namespaces); this machine runs {sys.platform}"
-    for tool, package in ((BWRAP, "bubblewrap"), (SETPRIV, "util-linux"), (PRLIMIT, "util-linux")):
-        if not shutil.which(tool):
-            return f"`{tool}` is not installed: install Debian's {package} package (`make system-deps` does)"
+    if not shutil.which(BWRAP):
+        return f"`{BWRAP}` is not installed: install Debian's bubblewrap package (`make system-deps` does)"
     if os.geteuid() != 0:
         return ("the sandbox runs each kernel under a uid of its own, which takes root: "
                 "run the grading as root (e.g. with sudo or in a container)")
-    probe = [BWRAP, *_namespace_options(), *_system_mounts(), "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
-             "--cap-add", "CAP_SETPCAP", "--", *_drop_privileges(UID_RANGE[-1]), "/usr/bin/true"]
+    probe = [BWRAP, *_namespace_options(), *_system_mounts(), "--", "/usr/bin/true"]
     try:
         result = subprocess.run(probe, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as error:
@@ -100,12 +109,12 @@ class UidLease:
             self._handle = None
 
 
-def command(inner, uid, workdir, sockets, extra_files, limits):
-    """The bwrap command line that runs `inner` (a list) in the sandbox as `uid`, under `limits`.
+def command(workdir, sockets, extra_files, limits):
+    """The bwrap command line that makes a sandbox around anchor.py, for a kernel under `limits`.
 
     `workdir` (the kernel's working folder: a tmpfs holding its files, read-only) and `sockets` (its ZMQ
     socket folder, bound read-write) keep their paths; `extra_files` maps files to bind read-only,
-    {inside: outside}.
+    {inside: outside}. Start it with a stdin pipe, then `enter` it.
     """
     python_trees = sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
                                                         os.path.dirname(os.path.realpath(sys.executable)))})
@@ -117,7 +126,7 @@ def command(inner, uid, workdir, sockets, extra_files, limits):
     for link in {sys.prefix, sys.exec_prefix}:  # a virtual environment may be a symlink to its tree
         if os.path.islink(link):
             argv += _parents(link) + ["--symlink", os.path.realpath(link), link]
-    for inside, outside in extra_files.items():
+    for inside, outside in {ANCHOR: INSIDE / "anchor.py", **extra_files}.items():
         argv += _parents(inside) + ["--ro-bind", str(outside), inside]
     # The working folder is a size-capped tmpfs too, not the host's disk: a kernel cannot fill the
     # disk however many files it writes. The submission's data files are bound into it read-only.
@@ -126,11 +135,47 @@ def command(inner, uid, workdir, sockets, extra_files, limits):
         argv += ["--ro-bind", str(path), str(path)]
     argv += _parents(str(sockets)) + ["--bind", str(sockets), str(sockets)]
     argv += ["--chdir", str(workdir), "--clearenv"]
-    for name, value in {**_environment(), **limits.thread_environment()}.items():
+    for name, value in environment(limits).items():
         argv += ["--setenv", name, value]
-    # Kept only long enough for setpriv to switch to `uid`; dropped before the kernel starts.
-    argv += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"]
-    return argv + ["--", *_drop_privileges(uid), *prlimit(limits), *inner]
+    # The anchor is PID 1 (it reaps the kernel's orphans); bwrap gives it no capability.
+    return argv + ["--as-pid-1", "--", sys.executable, "-I", "-S", ANCHOR]
+
+
+def environment(limits):
+    """The whole environment of a sandboxed kernel (and of the zygote it is forked from)."""
+    return {"HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "USER": "student",
+            "LOGNAME": "student", "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONNOUSERSITE": "1", **limits.thread_environment()}
+
+
+def anchor_pid(process, timeout):
+    """The host pid of the anchor in the sandbox bwrap `process` (a Popen) makes, once it runs; None if bwrap
+    exited or `timeout` seconds passed."""
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            for child in psutil.Process(process.pid).children():
+                if child.name() == ANCHOR_NAME:  # named once it is ready (inside/anchor.py)
+                    return child.pid
+        except psutil.Error:
+            pass
+        time.sleep(0.01)
+    return None
+
+
+def enter(process, uid, workdir, limits, argv):
+    """Runs `argv` (a Python script in the sandbox and its arguments) as `uid` in the sandbox that bwrap
+    `process` (a Popen of `command`, with a stdin pipe) makes: the zygote forks it there. bwrap's exit
+    status becomes the script's. Raises ZygoteError, bwrap killed, if it cannot."""
+    try:
+        anchor = anchor_pid(process, ANCHOR_SECONDS)
+        if anchor is None:
+            raise zygote.ZygoteError(f"the sandbox did not start (bwrap exited with status {process.poll()})")
+        zygote.for_environment(environment(limits)).fork(anchor, uid, workdir, kernel_limits(limits), argv)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
 
 
 def _namespace_options():
@@ -151,17 +196,6 @@ def _system_mounts():
     for name in ETC_FILES:
         argv += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     return argv + ["--proc", "/proc", "--dev", "/dev"]
-
-
-def _drop_privileges(uid):
-    return [SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
-            "--bounding-set=-all", "--no-new-privs", "--"]
-
-
-def _environment():
-    return {"HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "USER": "student",
-            "LOGNAME": "student", "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONNOUSERSITE": "1"}
 
 
 def _parents(path):
