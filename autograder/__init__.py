@@ -6,8 +6,9 @@
 - grading/    the grading pipeline, in the instructor's grading process and its worker processes: collect
               and admit submissions, repair their structure, grade in parallel, report.
 - kernel/     what starts and watches a student's kernel, in the worker: nbgrader's Execute hardened,
-              the kernel manager, the sandbox, preprocessors. kernel/inside/ runs in the sandbox, in the
-              student's kernel process: it imports nothing from this package.
+              the kernel manager, the sandbox, the zygote's client, preprocessors. kernel/inside/ becomes
+              the student's kernel process, in the sandbox (the zygote it is forked from too): it imports
+              nothing from this package.
 - course.py (an nbgrader course directory), cells.py (the nbgrader cell vocabulary), limits.py (the
   limits of grading one submission), repo.py (where the course's files are), nbgrader_config.py.
 """

@@ -410,3 +410,26 @@ def test_a_virtual_environment_behind_a_symlink_runs_in_the_sandbox(monkeypatch)
         shutil.rmtree(root, ignore_errors=True)
     prefix, module = stdout.split()
     assert status == 0 and prefix == str(link) and module.startswith(f"{link}/"), stdout
+
+
+def test_a_keras_config_planted_in_the_hosts_tmp_does_not_reach_the_kernels():
+    """The zygote imports Keras as root outside the sandbox, where HOME (/tmp for a kernel) is the host's
+    /tmp, open to every user; it must read nothing there."""
+    sandbox.require()
+    planted = Path("/tmp/.keras/keras.json")
+    kept = planted.read_bytes() if planted.exists() else None
+    root = Path(tempfile.mkdtemp(prefix="redteam-home-"))
+    try:
+        planted.parent.mkdir(exist_ok=True)
+        planted.write_text('{"floatx": "float16", "epsilon": 0.5, "backend": "tensorflow"}')
+        (root / "script.py").write_text("import keras; print(keras.config.floatx(), keras.config.epsilon())")
+        # threads=5: an environment no other test uses, so a new zygote starts while the file is there
+        stdout, status, _ = run_sandboxed(root, ["/opt/script.py"], {"/opt/script.py": root / "script.py"},
+                                          Limits(threads=5))
+    finally:
+        if kept is None:
+            shutil.rmtree(planted.parent, ignore_errors=True)
+        else:
+            planted.write_bytes(kept)
+        shutil.rmtree(root, ignore_errors=True)
+    assert status == 0 and stdout.split() == ["float32", "1e-07"], stdout

@@ -1,2 +1,3 @@
 """A student's kernel, as the grader starts and watches it (in the worker process). `inside/` holds the
-files that run in the sandboxed kernel itself; they import nothing from the autograder package."""
+files that become the sandboxed kernel's processes (the zygote they are forked from among them); they
+import nothing from the autograder package."""

@@ -33,9 +33,12 @@ class Zygote:
         self.environment = dict(environment)
         self._folder = tempfile.mkdtemp(prefix="agz-")  # 0700: only root reaches the socket
         self.socket = os.path.join(self._folder, "zygote")
+        # HOME: a folder of its own, as a kernel's is (/tmp in the sandbox, private): what the libraries read or
+        # write there on import (Keras' keras.json) must not come from, or go to, the host's /tmp.
         self._process = subprocess.Popen(
             [sys.executable, str(INSIDE / "zygote.py"), self.socket, "--preload", ",".join(PRELOAD)],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.environment,
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**self.environment, "HOME": self._folder},
             start_new_session=True)  # stops when this process is gone: its stdin closes
 
     def fork(self, anchor, uid, cwd, limits, argv):
@@ -45,16 +48,18 @@ class Zygote:
                    "environment": self.environment}
         deadline = time.monotonic() + REPLY_SECONDS
         with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as connection:
-            while True:  # the socket appears once the zygote runs
+            while True:  # the socket appears once the zygote runs; it listens before it imports
                 if self._process and self._process.poll() is not None:
                     raise ZygoteError(f"the zygote exited with status {self._process.returncode}")
                 try:
                     connection.connect(self.socket)
                     break
-                except (FileNotFoundError, ConnectionRefusedError):
+                except FileNotFoundError:
                     if time.monotonic() > deadline:
                         raise ZygoteError("the zygote did not start") from None
                     time.sleep(0.05)
+                except ConnectionRefusedError:
+                    raise ZygoteError("the zygote is gone (nothing listens on its socket)") from None
             connection.settimeout(max(1, deadline - time.monotonic()))
             connection.send(json.dumps(request).encode())
             reply = json.loads(connection.recv(65536) or b'{"error": "no answer"}')

@@ -50,10 +50,14 @@ def prctl(option, value=0):
     _call(_libc.prctl, option, ctypes.c_ulong(value), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
 
 
-def serve(path):
+def listen(path):
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     listener.bind(path)
     listener.listen(64)
+    return listener
+
+
+def serve(listener):
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # waiters are reaped at once
     while True:
         ready, _, _ = select.select([listener, sys.stdin], [], [])
@@ -171,12 +175,13 @@ def main():
     parser.add_argument("socket")
     parser.add_argument("--preload", default="", help="comma-separated modules to import once, before forking")
     args = parser.parse_args()
+    listener = listen(args.socket)  # first: requests wait in its backlog while the libraries load
     for name in filter(None, args.preload.split(",")):
         try:
             importlib.import_module(name)
         except ImportError:
             pass  # the kernel's own import will report it
-    serve(args.socket)
+    serve(listener)
 
 
 if __name__ == "__main__":
