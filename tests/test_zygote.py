@@ -1,5 +1,9 @@
 """Kernels forked by the zygote (autograder/kernel/zygote.py, kernel/inside/zygote.py): TensorFlow imported
 once, yet nothing passes from one kernel to the next."""
+import subprocess
+import sys
+import time
+
 import psutil
 import pytest
 from jupyter_core.utils import run_sync
@@ -55,3 +59,22 @@ def test_kernels_are_forked_by_one_zygote_and_share_no_state():
     assert first[:2] == ["float16", "True"]  # the first kernel did change its own process
     assert second[:2] == ["float32", "False"] and second[3] == "False", second  # none of it reached the second
     assert first[2] != second[2]  # nor the random state: each kernel's NumPy is seeded anew
+
+
+@pytest.mark.parametrize("name, refusal", [("sleeper", "is not a sandbox's anchor"),
+                                           ("sandbox-anchor", "shares the grader's ipc namespace")])
+def test_the_zygote_forks_into_sandboxes_only(name, refusal):
+    """A process outside any sandbox, even one named like the anchor, gets no kernel forked into it."""
+    sandbox.require()
+    stand_in = subprocess.Popen([sys.executable, "-c", f"open('/proc/self/comm', 'w').write({name!r}); "
+                                                       "import time; time.sleep(60)"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        while psutil.Process(stand_in.pid).name() != name:
+            time.sleep(0.01)
+        with pytest.raises(zygote.ZygoteError, match=refusal):
+            zygote.for_environment(sandbox.environment(LIMITS)).fork(
+                stand_in.pid, sandbox.UID_RANGE[-1], "/tmp", sandbox.kernel_limits(LIMITS), ["/opt/script.py"])
+    finally:
+        stand_in.kill()
+        stand_in.wait()

@@ -8,9 +8,10 @@ get, and asks it, for each kernel, to fork a process into a sandbox that bwrap h
 anchor.py (sandbox.py). It listens on SOCKET (in a folder only root can enter) and stops when its
 stdin closes: the grading process that started it is gone.
 
-It runs as root, outside any sandbox, and never runs student code. For a request it forks a
-waiter, which enters the anchor's namespaces (mount, PID, network, IPC, UTS, cgroup) and its root
-folder, and forks the kernel's process. That process drops to the kernel's uid, every capability
+It runs as root, outside any sandbox, and never runs student code. For a request it opens the
+anchor's namespaces (mount, PID, network, IPC, UTS, cgroup) and root folder, refuses a process
+that is no anchor or shares a namespace with the grader, and forks a waiter, which enters them
+and forks the kernel's process. That process drops to the kernel's uid, every capability
 and privilege, and the limits, as setpriv and prlimit would, and only then runs the script it was
 given, as `python script args` would. The waiter hands the kernel's exit status to the anchor.
 
@@ -29,6 +30,7 @@ import socket
 import sys
 import traceback
 
+ANCHOR_NAME = "sandbox-anchor"  # anchor.py's NAME
 NAMESPACES = ("ipc", "uts", "net", "cgroup", "pid", "mnt")  # mnt last: /proc/<anchor> is the host's until then
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 1, 4, 24, 38, 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
@@ -67,14 +69,52 @@ def serve(listener):
         with connection:
             try:
                 request = json.loads(connection.recv(MAX_REQUEST_BYTES))
+                sandbox = Sandbox(int(request["anchor"]))
+            except Exception as error:  # a bad request or no sandbox: said to the requester, the zygote goes on
+                connection.send(json.dumps({"error": f"{type(error).__name__}: {error}"}).encode())
+                continue
+            try:
                 sys.stdout.flush()
                 sys.stderr.flush()
                 pid = os.fork()
                 if pid == 0:
-                    _run_child(_waiter, request)
+                    listener.close()
+                    connection.close()
+                    _run_child(_waiter, sandbox, request)
                 connection.send(json.dumps({"pid": pid}).encode())
-            except Exception as error:  # a bad request or a failed fork: said to the requester, the zygote goes on
+            except Exception as error:
                 connection.send(json.dumps({"error": f"{type(error).__name__}: {error}"}).encode())
+            finally:
+                sandbox.close()
+
+
+class Sandbox:
+    """Handles on the sandbox whose PID 1 is the anchor `pid` (host pid): its stdin, its output, its root
+    folder and its namespaces. Once opened they stay that sandbox's, even if the anchor dies now; checked to
+    be an anchor's and none of them the host's (bwrap unshares each; cgroup where the kernel allows), so a
+    kernel never runs in the grader's namespaces."""
+
+    def __init__(self, pid):
+        proc = f"/proc/{pid}"
+        self.status = os.open(f"{proc}/fd/0", os.O_WRONLY)  # the anchor's stdin: a pipe
+        self.output = os.open(f"{proc}/fd/1", os.O_WRONLY)  # bwrap's stdout, which the grader reads
+        self.root = os.open(f"{proc}/root", os.O_RDONLY | os.O_DIRECTORY)
+        self.namespaces = [os.open(f"{proc}/ns/{name}", os.O_RDONLY) for name in NAMESPACES]
+        with open(f"{proc}/comm") as comm:
+            if comm.read().strip() != ANCHOR_NAME:
+                self.close()
+                raise RuntimeError(f"process {pid} is not a sandbox's anchor")
+        for name, namespace in zip(NAMESPACES, self.namespaces):
+            if name != "cgroup" and os.fstat(namespace).st_ino == os.stat(f"/proc/self/ns/{name}").st_ino:
+                self.close()
+                raise RuntimeError(f"process {pid} shares the grader's {name} namespace")
+
+    def close(self):
+        for fd in (self.status, self.output, self.root, *self.namespaces):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
 
 def _run_child(function, *args):
@@ -94,21 +134,17 @@ def _run_child(function, *args):
             os._exit(code)
 
 
-def _waiter(request):
-    """Enters the anchor's sandbox, forks the kernel's process there, and passes on its exit status."""
+def _waiter(sandbox, request):
+    """Enters the sandbox, forks the kernel's process there, and passes on its exit status."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the zygote
-    anchor = f"/proc/{int(request['anchor'])}"
-    status = os.open(f"{anchor}/fd/0", os.O_WRONLY)  # the anchor's stdin: a pipe
-    output = os.open(f"{anchor}/fd/1", os.O_WRONLY)  # bwrap's stdout, which the grader reads
-    root = os.open(f"{anchor}/root", os.O_RDONLY | os.O_DIRECTORY)
-    namespaces = [os.open(f"{anchor}/ns/{name}", os.O_RDONLY) for name in NAMESPACES]
-    for namespace in namespaces:
+    for namespace in sandbox.namespaces:
         _call(_libc.setns, namespace, 0)
-        os.close(namespace)
-    os.fchdir(root)
+    os.fchdir(sandbox.root)
     os.chroot(".")
-    os.close(root)
+    status, output = sandbox.status, sandbox.output
+    for fd in (sandbox.root, *sandbox.namespaces):
+        os.close(fd)
     pid = os.fork()  # the first process of this PID namespace after the anchor
     if pid == 0:
         os.close(status)
