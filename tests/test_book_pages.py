@@ -21,7 +21,8 @@ import tokenize
 from pathlib import Path
 
 import pytest
-import yaml
+
+from autograder import repo
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -243,12 +244,8 @@ def test_directive_fences_have_no_backticks_in_their_title(path):
 # --- chapters, exercises and the table of contents ---------------------------------------------
 
 
-def toc():
-    return yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-
-
 def chapter_entries():
-    part = next(p for p in toc()["parts"] if p.get("caption") == "Chapters")
+    part = next(p for p in repo.book_toc()["parts"] if p.get("caption") == "Chapters")
     return part, part["chapters"]
 
 

@@ -44,10 +44,6 @@ def with_warning_in_every_solution(notebook):
     return notebook
 
 
-def graded_cells(notebook):
-    return [grade_id(c) for c in notebook.cells if is_test(c)]
-
-
 @dataclass
 class Graded:
     course: Course
@@ -89,7 +85,8 @@ def graded(request, tmp_path_factory):
     course = Course(tmp_path_factory.mktemp(assignment), assignment, limits=limits).generate()
     [name] = course.notebook_names()
     solution = solved(assignment, name)
-    parts = graded_cells(solution)
+    found = parts_of(assignment)
+    parts = [part.test_id for part in found]
     korean, _ = translation.korean_notebook(solution, f"exercises/{assignment}/{name}")
     variants = {
         "solution": solution,
@@ -97,7 +94,7 @@ def graded(request, tmp_path_factory):
         # correct, in Korean, warning to stderr from every function, its last test cell deleted
         "awkward": without_cell(with_warning_in_every_solution(korean), parts[-1]),
     }
-    for part in parts_of(assignment):
+    for part in found:
         variants[f"skipped_{part.test_id}"] = solved(assignment, name, skip=set(part.solutions))
     others = alternatives(assignment)
     for number, alternative in enumerate(others):

@@ -23,31 +23,14 @@ from jupyter_cache.executors.utils import single_nb_execution
 
 from .. import repo
 
-DEFAULT_CACHE = "_build/.jupyter_cache"  # Jupyter Book's, when _config.yml names none
-
-
 def pages_to_execute():
     """The notebooks that `jupyter-book build` would execute, and the cache it would keep them in."""
     config = yaml.safe_load(repo.BOOK_CONFIG.read_text(encoding="utf-8"))["execute"]
     excluded = config.get("exclude_patterns", [])
-    toc = (repo.REPO / "_toc.yml").read_text(encoding="utf-8")
-    files = [value for key, value in _entries(yaml.safe_load(toc)) if key in ("root", "file")]
-    notebooks = [repo.REPO / f"{name}.ipynb" for name in files if (repo.REPO / f"{name}.ipynb").is_file()]
+    notebooks = [repo.REPO / f"{name}.ipynb" for name in repo.book_pages() if (repo.REPO / f"{name}.ipynb").is_file()]
     notebooks = [path for path in notebooks
                  if not any(fnmatch.fnmatch(path.relative_to(repo.REPO).as_posix(), p) for p in excluded)]
-    return notebooks, repo.REPO / (config.get("cache") or DEFAULT_CACHE), config.get("timeout", 30)
-
-
-def _entries(node):
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if isinstance(value, str):
-                yield key, value
-            else:
-                yield from _entries(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _entries(item)
+    return notebooks, repo.REPO / (config.get("cache") or repo.BOOK_EXECUTION_CACHE), config.get("timeout", 30)
 
 
 def _execute(path, timeout):

@@ -38,6 +38,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
+
 from .. import cells, repo
 from ..kernel import referee
 from .samples import solved
@@ -400,8 +402,6 @@ class Part:
 def parts_of(assignment):
     """The graded parts of `assignment`, in notebook order: each test cell with the solution cells before it."""
     [name] = repo.notebook_names(assignment)
-    import nbformat
-
     source = nbformat.read(repo.SOLUTIONS / assignment / f"{name}.ipynb", as_version=4)
     found, pending = [], {}
     for cell in source.cells:

@@ -50,7 +50,7 @@ def book_config(language, execute=True, root=repo.REPO, base=None):
     config = copy.deepcopy(base) if base else yaml.safe_load(repo.BOOK_CONFIG.read_text(encoding="utf-8"))
     sphinx = config["sphinx"]
     sphinx["config"]["language"] = language
-    config["execute"]["cache"] = "_build/.jupyter_cache"
+    config["execute"]["cache"] = config["execute"].get("cache") or repo.BOOK_EXECUTION_CACHE  # the English build's
     if root is not None:
         sphinx["local_extensions"] = {name: str(root / folder) for name, folder in sphinx["local_extensions"].items()}
         config["execute"]["cache"] = str(root / config["execute"]["cache"])
@@ -59,12 +59,8 @@ def book_config(language, execute=True, root=repo.REPO, base=None):
     return config
 
 
-def english_toc():
-    return yaml.safe_load((repo.REPO / "_toc.yml").read_text(encoding="utf-8"))
-
-
 def korean_toc(toc):
-    """`toc` (english_toc()) with its captions and page titles in Korean: Sphinx translates the pages,
+    """`toc` (repo.book_toc()) with its captions and page titles in Korean: Sphinx translates the pages,
     not the navigation that the table of contents defines. A title is translated as the page's own
     heading is (the page's catalog), a caption as the landing page's catalog has it."""
     toc = copy.deepcopy(toc)
@@ -117,7 +113,7 @@ def extract():
 def build_korean():
     """Builds the Korean book strictly into KOREAN_SITE (after the English build, whose executed
     notebooks it reuses) and prints the translation coverage per page."""
-    config, toc = book_config(LANGUAGE), english_toc()
+    config, toc = book_config(LANGUAGE), repo.book_toc()
     config["title"] = catalog_of(toc["root"]).get(config["title"], config["title"])  # the landing page's catalog
     _jupyter_book(config, KOREAN_BUILD, "--toc", str(_write_yaml(korean_toc(toc), KOREAN_BUILD / "_toc.yml")),
                   "--warningiserror", "--keep-going")

@@ -149,8 +149,7 @@ class CourseKernelManager(AsyncKernelManager):
         if not self._lease:
             return
         for _ in range(rounds):  # a fork bomb forks while we kill: until nothing but the kernel is left
-            mine = [p for p in psutil.process_iter(["uids", "create_time"])
-                    if p.info["uids"] and p.info["uids"].real == self._lease.uid]
+            mine = sandbox.processes_of(self._lease.uid)
             if len(mine) <= 1:
                 return
             kernel = min(mine, key=lambda p: (p.info["create_time"], p.pid))

@@ -44,6 +44,7 @@ LAUNCHER_DIR = "/opt/grader"
 ANCHOR = f"{LAUNCHER_DIR}/anchor.py"
 ANCHOR_NAME = "sandbox-anchor"
 ANCHOR_SECONDS = 60
+RELEASE_SECONDS = 30
 # /etc files a Python kernel with TensorFlow and matplotlib needs; the rest of /etc stays hidden.
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf", "hosts", "fonts", "mime.types")
 
@@ -104,9 +105,34 @@ class UidLease:
         raise SandboxUnavailable(f"all {len(UID_RANGE)} sandbox uids are in use")
 
     def release(self):
-        if self._handle:
-            self._handle.close()
-            self._handle = None
+        """Frees the uid for another kernel once no process of it is left. One still dying (killed with its
+        sandbox, not yet reaped) would count toward the next kernel's process limit, and that kernel's
+        stop_strays would take it for the kernel. A uid whose processes outlive RELEASE_SECONDS stays
+        held until this process exits."""
+        if not self._handle:
+            return
+        deadline = time.monotonic() + RELEASE_SECONDS
+        while left := processes_of(self.uid):
+            if time.monotonic() > deadline:
+                _never_released.append(self._handle)
+                self._handle = None
+                return
+            for process in left:
+                try:
+                    process.kill()
+                except psutil.Error:
+                    pass
+            time.sleep(0.02)
+        self._handle.close()
+        self._handle = None
+
+
+_never_released = []  # lock files of uids whose processes would not die: held while this process lives
+
+
+def processes_of(uid):
+    """The processes (psutil) running as `uid`, zombies included."""
+    return [p for p in psutil.process_iter(["uids", "create_time"]) if p.info["uids"] and p.info["uids"].real == uid]
 
 
 def command(workdir, sockets, extra_files, limits):

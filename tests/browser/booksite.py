@@ -17,6 +17,8 @@ from pathlib import Path
 
 import yaml
 
+from autograder import repo
+
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -43,21 +45,8 @@ BUILD_PRODUCTS = {".mo", ".pyc"}
 
 def toc_pages():
     """(html path, source path) of every page in _toc.yml, in reading order."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("sections"))
-            walk(entry.get("chapters"))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    walk(toc.get("chapters"))
     pages = []
-    for name in files:
+    for name in repo.book_pages():
         source = next((f"{name}{ext}" for ext in (".ipynb", ".md") if (ROOT / f"{name}{ext}").exists()), None)
         assert source, f"_toc.yml lists {name}, which is neither a .ipynb nor a .md file"
         pages.append((f"{name}.html", source))
