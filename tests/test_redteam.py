@@ -323,6 +323,7 @@ attempt("write outside", lambda: open(sys.argv[2], "w").write("pwned"))
 attempt("connect", lambda: socket.create_connection(("127.0.0.1", int(sys.argv[3])), timeout=3).close())
 status = open("/proc/self/status").read()
 print("uid", os.getuid(), "| capabilities", status.split("CapEff:")[1].split()[0],
+      "| PID 1's capabilities", open("/proc/1/status").read().split("CapEff:")[1].split()[0],
       "| processes seen", sum(name.isdigit() for name in os.listdir("/proc")),
       "| threads", os.environ.get("TF_NUM_INTRAOP_THREADS"))
 children = 0
@@ -377,7 +378,7 @@ def test_sandbox_blocks_what_an_unsandboxed_process_may_do(tmp_path):
     for what in ("read solutions", "write outside", "connect"):
         assert f"{what}: ALLOWED" in outside, outside  # the control: these are possible on this machine
         assert f"{what}: blocked" in inside, inside
-    assert f"uid {uid} | capabilities 0000000000000000" in inside, inside
+    assert f"uid {uid} | capabilities 0000000000000000 | PID 1's capabilities 0000000000000000" in inside, inside
     assert int(inside.split("processes seen ")[1].split()[0]) <= 3, inside  # its own PID namespace
     assert "| threads 1" in inside and "| threads None" in outside, (inside, outside)
     assert "forks stopped at" in inside, inside

@@ -18,7 +18,7 @@ What runs in it: bwrap makes the namespaces and the mounts around anchor.py, the
 by the zygote (zygote.py), which has TensorFlow imported already; it switches to the leased uid,
 drops every capability and sets no_new_privs, then sets the limits (autograder/limits.py), and
 only then runs the kernel: it holds no privilege at all, and no process it starts can raise a limit.
-`run` does the same for any Python script (the red-team tests probe the sandbox with it).
+`command` and `enter` run any Python script that way (the red-team tests probe the sandbox with them).
 """
 import fcntl
 import functools
@@ -163,8 +163,9 @@ def command(workdir, sockets, extra_files, limits):
     argv += ["--chdir", str(workdir), "--clearenv"]
     for name, value in environment(limits).items():
         argv += ["--setenv", name, value]
-    # The anchor is PID 1 (it reaps the kernel's orphans); bwrap gives it no capability.
-    return argv + ["--as-pid-1", "--", sys.executable, "-I", "-S", ANCHOR]
+    # The anchor is PID 1 (it reaps the kernel's orphans). As root, bwrap would leave it nearly every
+    # capability; it needs none.
+    return argv + ["--cap-drop", "ALL", "--as-pid-1", "--", sys.executable, "-I", "-S", ANCHOR]
 
 
 def environment(limits):
