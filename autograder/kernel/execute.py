@@ -10,13 +10,15 @@ Around nbclient's cell-by-cell execution this adds:
   error output, which nbgrader scores 0: a shortcut earns nothing for the test it fakes;
 - a cell's output is kept up to `output_bytes`, the notebook's up to `notebook_output_bytes`, the
   rest dropped (errors are shortened, never dropped: they decide the grade);
-- a kernel that dies (os._exit, a segfault, its time limit) or cannot be interrupted after a
-  cell's time limit ends the run: the cell gets an error saying what happened and the cells
+- a kernel that dies (os._exit, a segfault, its time limit, exit(), which IPython carries out
+  0.1 s after the cell's reply: the grader waits for it instead of racing it with the next cell)
+  or cannot be interrupted after a cell's time limit ends the run: the cell gets an error saying what happened and the cells
   after it are marked as not run, so the cells that finished keep their points instead of
   nbgrader failing the whole submission;
 - each of these is recorded in autograder.grading.incidents.LOG for the submission's status.
 """
 import ast
+import asyncio
 import json
 import os
 import secrets
@@ -66,7 +68,7 @@ class GuardedExecute(Execute):
         self._started, self._kernel_ready = time.monotonic(), False
         self._hidden = referee.load(self.hidden_tests)
         self._seed = self.seed or f"student:{(resources or {}).get('nbgrader', {}).get('student', '')}"
-        self._out_of_memory = False
+        self._out_of_memory, self._asked_exit = False, False
         self._output_sizes, self._truncated = {}, set()
         self._checks_source = "\n".join(c.source for c in nb.cells if grade_id(c) == CHECKS_CELL_ID)
         folder = (resources or {}).get("metadata", {}).get("path")
@@ -102,9 +104,13 @@ class GuardedExecute(Execute):
         guarded = self.guard and is_test(cell)
         if guarded and not await self._before_test(cell, where):
             return cell
-        started = time.monotonic()
+        started, self._asked_exit = time.monotonic(), False
         try:
             cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+            if self._asked_exit:  # exit(): the kernel stops 0.1 s after its reply; no later cell may race that
+                await self._wait_for_exit()
+                self._kernel_gone(cell, where, self.km.exit_description(), "crashed")
+                return cell
         except DeadKernelError:
             if self.km.expired:
                 self._kernel_gone(cell, where, self.km.exit_description(), "timed out")
@@ -240,6 +246,22 @@ class GuardedExecute(Execute):
         except (TypeError, ValueError, RecursionError):
             return None
         return answer if isinstance(answer, dict) and answer.get("nonce") == nonce else None
+
+    def on_cell_executed(self, **kwargs):
+        """nbclient's hook after each cell's reply (nbgrader's own, then): whether the cell called IPython's
+        exit() or quit()."""
+        super().on_cell_executed(**kwargs)
+        payload = (kwargs.get("execute_reply") or {}).get("content", {}).get("payload", [])
+        self._asked_exit = any(item.get("source") == "ask_exit" for item in payload)
+
+    async def _wait_for_exit(self, seconds=10):
+        """Until the kernel has exited after the student's exit(), or is stopped if it has not in `seconds`."""
+        deadline = time.monotonic() + seconds
+        while await ensure_async(self.km.is_alive()):
+            if time.monotonic() > deadline:
+                await self.km.shutdown_kernel(now=True, restart=True)  # restart: the manager keeps its ZMQ context
+                return
+            await asyncio.sleep(0.05)
 
     async def _evaluate(self, expression):
         """The string `expression` evaluates to in the kernel, outside any cell (not in the notebook's
