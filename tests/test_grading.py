@@ -23,7 +23,7 @@ import pytest
 from autograder.authoring import translation
 from autograder.authoring.mutants import parts_of
 from autograder.authoring.samples import released, solved
-from autograder.cells import SUMMARY_CELL_ID, grade_id, is_test
+from autograder.cells import SUMMARY_CELL_ID, grade_id
 from autograder.course import Course
 from autograder.limits import Limits, kernel_threads
 from autograder.repo import HIDDEN_TESTS, assignments, notebook_names

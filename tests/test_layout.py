@@ -34,7 +34,7 @@ def test_files_run_in_the_sandbox_import_nothing_from_the_package(path):
 
 def test_the_launcher_imports_alone_without_site_packages():
     """As in the sandbox: only its own folder, only the standard library (ipykernel is imported in main())."""
-    code = f"import sys; sys.path.insert(0, {str(INSIDE)!r}); import launch, guard, probe; print('ok')"
+    code = f"import sys; sys.path.insert(0, {str(INSIDE)!r}); import launch, guard, probe, anchor, zygote; print('ok')"
     ran = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=60)
     assert ran.stdout.strip() == "ok", ran.stderr
 

@@ -334,7 +334,7 @@ class Kernel:
     def start(self):
         from jupyter_client import KernelManager
 
-        from ..kernel.manager import INSIDE
+        from ..kernel import INSIDE
 
         class LaunchManager(KernelManager):
             def format_kernel_cmd(self, extra_arguments=None):

@@ -68,7 +68,7 @@ class GuardedExecute(Execute):
         self._started, self._kernel_ready = time.monotonic(), False
         self._hidden = referee.load(self.hidden_tests)
         self._seed = self.seed or f"student:{(resources or {}).get('nbgrader', {}).get('student', '')}"
-        self._out_of_memory, self._asked_exit = False, False
+        self._out_of_memory = False
         self._output_sizes, self._truncated = {}, set()
         self._checks_source = "\n".join(c.source for c in nb.cells if grade_id(c) == CHECKS_CELL_ID)
         folder = (resources or {}).get("metadata", {}).get("path")

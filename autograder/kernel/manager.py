@@ -26,9 +26,8 @@ import zmq
 from jupyter_client.manager import AsyncKernelManager
 
 from ..limits import Limits
-from . import sandbox
+from . import INSIDE, sandbox
 
-INSIDE = sandbox.INSIDE
 INSIDE_FILES = ("launch.py", "guard.py", "probe.py")
 # Largest ZMQ message the grader accepts from a kernel, and how many it queues: a kernel that
 # prints gigabytes must not take the grading process's memory with it (its output is cut at

@@ -31,18 +31,17 @@ from pathlib import Path
 
 import psutil
 
-from . import zygote
+from . import INSIDE, zygote
 
 BWRAP = "bwrap"
 # Leased kernel uids: outside the ranges Debian gives to system and human users (0-59999,
 # 65534) and to subordinate ids (100000-165535 by default); no passwd entry is needed.
 UID_RANGE = range(300_000, 301_000)
 UID_LOCKS = Path("/run/lock/autograder-sandbox-uids")  # a lock file per uid; held while a kernel uses it
-INSIDE = zygote.INSIDE  # the files that run in the sandbox
 # Where the files of autograder/kernel/inside/ are bound in the sandbox.
 LAUNCHER_DIR = "/opt/grader"
 ANCHOR = f"{LAUNCHER_DIR}/anchor.py"
-ANCHOR_NAME = "sandbox-anchor"
+ANCHOR_NAME = "sandbox-anchor"  # inside/anchor.py's NAME (tests/test_limits.py checks)
 ANCHOR_SECONDS = 60
 RELEASE_SECONDS = 30
 # /etc files a Python kernel with TensorFlow and matplotlib needs; the rest of /etc stays hidden.

@@ -16,10 +16,16 @@ import sys
 
 NAME = "sandbox-anchor"
 
-signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # orphans are reaped by the kernel at once, never left as zombies
-status, writer = os.pipe()  # this process keeps the writing end: no end of file before the status arrives
-os.dup2(status, 0)
-with open("/proc/self/comm", "w") as comm:
-    comm.write(NAME)
-line = os.read(0, 64).decode().strip()
-sys.exit(int(line) if line.isdigit() else 1)
+
+def main():
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # orphans are reaped by the kernel at once, never left as zombies
+    status, writer = os.pipe()  # this process keeps the writing end: no end of file before the status arrives
+    os.dup2(status, 0)
+    with open("/proc/self/comm", "w") as comm:
+        comm.write(NAME)
+    line = os.read(0, 64).decode().strip()
+    sys.exit(int(line) if line.isdigit() else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -30,8 +30,9 @@ import socket
 import sys
 import traceback
 
-ANCHOR_NAME = "sandbox-anchor"  # anchor.py's NAME
-NAMESPACES = ("ipc", "uts", "net", "cgroup", "pid", "mnt")  # mnt last: /proc/<anchor> is the host's until then
+from anchor import NAME as ANCHOR_NAME  # next to this file
+
+NAMESPACES = ("ipc", "uts", "net", "cgroup", "pid", "mnt")
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 1, 4, 24, 38, 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
@@ -67,13 +68,10 @@ def serve(listener):
             return  # EOF (or anything): the grading process that owns this zygote is gone
         connection, _ = listener.accept()
         with connection:
+            sandbox = None
             try:
                 request = json.loads(connection.recv(MAX_REQUEST_BYTES))
                 sandbox = Sandbox(int(request["anchor"]))
-            except Exception as error:  # a bad request or no sandbox: said to the requester, the zygote goes on
-                connection.send(json.dumps({"error": f"{type(error).__name__}: {error}"}).encode())
-                continue
-            try:
                 sys.stdout.flush()
                 sys.stderr.flush()
                 pid = os.fork()
@@ -81,11 +79,13 @@ def serve(listener):
                     listener.close()
                     connection.close()
                     _run_child(_waiter, sandbox, request)
-                connection.send(json.dumps({"pid": pid}).encode())
-            except Exception as error:
-                connection.send(json.dumps({"error": f"{type(error).__name__}: {error}"}).encode())
+                reply = {"pid": pid}
+            except Exception as error:  # a bad request, no sandbox, no fork: said to the requester, the zygote goes on
+                reply = {"error": f"{type(error).__name__}: {error}"}
             finally:
-                sandbox.close()
+                if sandbox:  # the waiter has its own copies
+                    sandbox.close()
+            connection.send(json.dumps(reply).encode())
 
 
 class Sandbox:
