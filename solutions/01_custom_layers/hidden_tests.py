@@ -37,7 +37,27 @@ def check_gradients_match(got, reference, inputs, probe, what):
 
 # ---- Part 1: MyDense ----------------------------------------------------------------------------
 
-def dense_probe(units, activation, x, kernel, bias, probe):
+# The initializer is judged on a layer this wide: a few values, as in a layer of 2 units on 2
+# features, can all fall near zero by chance (for 4 values, std < limit/10 in 0.8% of draws).
+WIDE_FEATURES, WIDE_UNITS = 96, 32
+
+
+def check_glorot_uniform(kernel, what):
+    """Values drawn by glorot_uniform: uniform in [-limit, limit], limit = sqrt(6 / (fan_in + fan_out)).
+
+    With 3072 values their standard deviation is limit / sqrt(3) within 0.8% (one standard error),
+    so 10% is 12 standard errors; and some value exceeds 0.95 limit but in 0.95^3072 of draws. That
+    tells glorot_uniform from glorot_normal and he_uniform (values past the limit), lecun_uniform
+    (a standard deviation 18% smaller here) and the small fixed-scale initializers.
+    """
+    kernel = np.asarray(kernel, dtype=np.float64)
+    limit = np.sqrt(6 / (WIDE_FEATURES + WIDE_UNITS))
+    largest = np.abs(kernel).max()
+    if not (largest <= limit + 1e-9 and largest > 0.95 * limit and abs(kernel.std() * np.sqrt(3) / limit - 1) < 0.1):
+        fail(f"{what}: kernel initialization", f"glorot_uniform values, uniform in [-{limit:.3f}, {limit:.3f}]",
+             f"|values| up to {largest:.3f}, standard deviation {kernel.std():.3f} (uniform: {limit / np.sqrt(3):.3f})")
+
+def dense_probe(units, activation, x, kernel, bias, probe, wide_features, wide_units):
     import os
     import tempfile
 
@@ -46,7 +66,10 @@ def dense_probe(units, activation, x, kernel, bias, probe):
     layer(x)
     result["trainable"] = {w.name: list(w.shape) for w in layer.trainable_weights}
     result["non_trainable"] = {w.name: list(w.shape) for w in layer.non_trainable_weights}
-    result["initial_kernel"], result["initial_bias"] = layer.kernel.numpy(), layer.bias.numpy()
+    result["initial_bias"] = layer.bias.numpy()
+    wide = MyDense(wide_units, dtype="float64")  # enough values that their spread is known to 1%
+    wide(keras.ops.zeros((1, wide_features), dtype="float64"))
+    result["wide_kernel"] = wide.kernel.numpy()
     layer.kernel.assign(kernel)
     layer.bias.assign(bias)
     result["output"] = layer(x)
@@ -86,18 +109,15 @@ def test_my_dense(student, rng):
         bias = rng.uniform(0.5, 2.0, units) * rng.choice([-1, 1], units)  # non-zero, both signs
         probe = rng.standard_normal((len(x), steps, units))
         what = f"MyDense({units}, activation={activation!r})"
-        got = student.call(dense_probe, units=units, activation=activation, x=x, kernel=kernel, bias=bias, probe=probe)
+        got = student.call(dense_probe, units=units, activation=activation, x=x, kernel=kernel, bias=bias, probe=probe,
+                           wide_features=WIDE_FEATURES, wide_units=WIDE_UNITS)
         check_equal([got["weights_before_call"], got["built_before_call"]], [0, False],
                     f"{what}: weights and built flag before the first call")
         check_equal(got["trainable"], {"kernel": [features, units], "bias": [units]},
                     f"{what}: trainable weights (name: shape)")
         check_equal(got["non_trainable"], {}, f"{what}: non-trainable weights")
         check_close(got["initial_bias"], np.zeros(units), f"{what}: bias initialized to zeros")
-        limit = np.sqrt(6 / (features + units))  # glorot_uniform draws from [-limit, limit]
-        initial = np.asarray(got["initial_kernel"])
-        if not (np.all(np.abs(initial) <= limit + 1e-9) and np.std(initial) > limit / 10):
-            fail(f"{what}: kernel initialization", f"glorot_uniform values in [-{limit:.3f}, {limit:.3f}]",
-                 f"values from {initial.min():.3f} to {initial.max():.3f}")
+        check_glorot_uniform(got["wide_kernel"], f"MyDense({WIDE_UNITS}) on {WIDE_FEATURES} features")
         reference = lambda x, kernel, bias: ACTIVATIONS[activation](x @ kernel + bias)  # noqa: E731
         check_close(got["output"], reference(x, kernel, bias), f"{what} on a rank-3 input with weights set")
         check_close(got["function_output"], np.tanh(x @ kernel + bias),

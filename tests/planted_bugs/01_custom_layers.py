@@ -21,6 +21,9 @@ BUGS = [
     dict(part="test_my_dense", cell="my_dense", why="bias subtracted instead of added",
          old="outputs = keras.ops.matmul(inputs, self.kernel) + self.bias",
          new="outputs = keras.ops.matmul(inputs, self.kernel) - self.bias"),
+    # Its values lie inside glorot_uniform's range, only 18% narrower in spread.
+    dict(part="test_my_dense", cell="my_dense", why="kernel initialized with lecun_uniform",
+         old='initializer="glorot_uniform",', new='initializer="lecun_uniform",'),
     dict(part="test_my_dense", cell="my_dense", why="get_config forgets the activation",
          old='''            "activation": keras.activations.serialize(self.activation),
 ''',
