@@ -8,7 +8,7 @@ classes; they use only the names and behaviour the instructions fix.
 import numpy as np
 
 from autograder.checks import check_close, check_equal, fail
-from autograder.kernel.referee import numeric_gradient
+from autograder.kernel.referee import clear_of_kinks, numeric_gradient
 
 ACTIVATIONS = {
     None: lambda z: z,
@@ -101,12 +101,19 @@ def dense_probe(units, activation, x, kernel, bias, probe, wide_features, wide_u
     return result
 
 
+def draw_dense(rng, units, features, steps):
+    """Inputs (rank 3), a kernel and a bias (non-zero, both signs) for MyDense."""
+    x = rng.standard_normal((int(rng.integers(2, 6)), steps, features))
+    kernel = rng.standard_normal((features, units))
+    return x, kernel, rng.uniform(0.5, 2.0, units) * rng.choice([-1, 1], units)
+
+
 def test_my_dense(student, rng):
     for activation in ("sigmoid", None, "relu"):
         units, features, steps = int(rng.integers(2, 7)), int(rng.integers(2, 7)), int(rng.integers(2, 4))
-        x = rng.standard_normal((int(rng.integers(2, 6)), steps, features))
-        kernel = rng.standard_normal((features, units))
-        bias = rng.uniform(0.5, 2.0, units) * rng.choice([-1, 1], units)  # non-zero, both signs
+        x, kernel, bias = draw_dense(rng, units, features, steps)
+        while activation == "relu" and not clear_of_kinks(x @ kernel + bias):
+            x, kernel, bias = draw_dense(rng, units, features, steps)
         probe = rng.standard_normal((len(x), steps, units))
         what = f"MyDense({units}, activation={activation!r})"
         got = student.call(dense_probe, units=units, activation=activation, x=x, kernel=kernel, bias=bias, probe=probe,

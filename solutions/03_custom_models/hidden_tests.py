@@ -15,7 +15,7 @@ reference class written in the probe. What is graded there is the model itself: 
 import numpy as np
 
 from autograder.checks import check_close, check_equal, fail
-from autograder.kernel.referee import numeric_gradient
+from autograder.kernel.referee import clear_of_kinks, numeric_gradient
 
 
 def np_elu(z):
@@ -516,17 +516,26 @@ def vae_decode(z, weights):
     return np_sigmoid(hidden @ weights["decoder_output"][0] + weights["decoder_output"][1])
 
 
+def vae_pre_activations(x, noise, weights):
+    """The values entering the encoder's and the decoder's ReLU in a training call with this noise."""
+    encoder = x @ weights["encoder_hidden"][0] + weights["encoder_hidden"][1]
+    mean, log_var = vae_encode(x, weights)
+    return encoder, (mean + np.exp(0.5 * log_var) * noise) @ weights["decoder_hidden"][0] + weights["decoder_hidden"][1]
+
+
 def test_vae(student, rng):
     original_dim, latent_dim = int(rng.integers(5, 20)), int(rng.integers(1, 5))
     intermediate_dim = int(rng.integers(3, 12))
     seed = int(rng.integers(1, 1000))
     batch = int(rng.integers(2, 9))
-    x = rng.uniform(0, 1, (batch, original_dim))
     shapes = {"encoder_hidden": (original_dim, intermediate_dim), "dense_mean": (intermediate_dim, latent_dim),
               "dense_log_var": (intermediate_dim, latent_dim), "decoder_hidden": (latent_dim, intermediate_dim),
               "decoder_output": (intermediate_dim, original_dim)}
     weights = {name: random_dense(rng, *shape, scale=1.5) for name, shape in shapes.items()}
-    z, noise = rng.standard_normal((3, latent_dim)) * 2, rng.standard_normal((batch, latent_dim))
+    z = rng.standard_normal((3, latent_dim)) * 2
+    x, noise = rng.uniform(0, 1, (batch, original_dim)), rng.standard_normal((batch, latent_dim))
+    while not clear_of_kinks(*vae_pre_activations(x, noise, weights)):  # the input gradient is taken through both ReLUs
+        x, noise = rng.uniform(0, 1, (batch, original_dim)), rng.standard_normal((batch, latent_dim))
     probe = rng.standard_normal((batch, original_dim))
     what = f"VAE({original_dim}, latent_dim={latent_dim}, intermediate_dim={intermediate_dim}, seed={seed})"
     got = student.call(vae_probe, original_dim=original_dim, latent_dim=latent_dim, intermediate_dim=intermediate_dim,
