@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 JOBS ?= 2
 
-.PHONY: venv book test test-quick exercises check-exercises grade grade-demo bench mutants edition system-deps clean
+.PHONY: venv book test test-quick exercises check-exercises grade grade-demo bench mutants margins edition system-deps clean
 
 venv: $(INSTALLED)
 
@@ -79,6 +79,11 @@ bench: venv
 # tests do not kill, other than those reviewed in solutions/ASSIGNMENT/equivalent_mutants.txt, fail it.
 mutants: venv
 	$(BIN)/python -m autograder mutants $(ASSIGNMENT) $(ARGS)
+
+# make margins [ARGS="03_custom_models --seeds 100"]: the visible checks that train from a seeded random
+# start, run from other seeds: how far the solution stays from their bounds, in standard deviations.
+margins: venv
+	$(BIN)/python -m autograder margins $(ARGS)
 
 # Inline autograder/checks into solutions/ and regenerate exercises/ with nbgrader.
 exercises: venv

@@ -6,6 +6,7 @@
   release   regenerate exercises/ from solutions/ (checks and Colab badge inlined) with nbgrader
   check     fail if exercises/ differs from what the release would write
   mutants   mutation-test an assignment's tests: mutants of its solution that its tests do not catch
+  margins   how far the solution stays from the bounds of the visible checks that train from a random start
   edition   write the student edition (book and exercises, no solutions or hidden tests) into a folder
   execute-book  run the book's notebooks side by side into the build's execution cache (make book)
   translations  the Korean edition: extract, check, coverage, build
@@ -67,6 +68,13 @@ def cmd_mutants(args):
     from .authoring import mutants
 
     mutants.main(args.assignment, args.part, args.timeout, args.verbose, args.seed, args.hidden_only)
+
+
+def cmd_margins(args):
+    from .authoring import margins
+
+    if margins.run(args.assignments or repo.assignments(), args.seeds):
+        sys.exit("a check other than the bounds failed under some seed")
 
 
 def cmd_edition(args):
@@ -163,6 +171,11 @@ def parser():
     mutants.add_argument("--seed", default="mutants", help="draws the hidden tests' inputs (default: mutants)")
     mutants.add_argument("--hidden-only", action="store_true", help="skip the visible tests: judge by the hidden tests alone")
     mutants.set_defaults(run=cmd_mutants)
+    margins = commands.add_parser("margins", help="the visible checks that train from a random start, run from other "
+                                  "seeds: how far the solution stays from their bounds")
+    margins.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    margins.add_argument("--seeds", type=int, default=40, help="random starts per check (default 40)")
+    margins.set_defaults(run=cmd_margins)
     edition = commands.add_parser("edition", help="write the student edition (no solutions, no hidden tests)")
     edition.add_argument("out", help="folder outside this repository, e.g. a clone of the student repository")
     edition.add_argument("--repository", help="the student edition's GitHub URL, which Colab links open "
