@@ -57,6 +57,7 @@ def check_glorot_uniform(kernel, what):
         fail(f"{what}: kernel initialization", f"glorot_uniform values, uniform in [-{limit:.3f}, {limit:.3f}]",
              f"|values| up to {largest:.3f}, standard deviation {kernel.std():.3f} (uniform: {limit / np.sqrt(3):.3f})")
 
+
 def dense_probe(units, activation, x, kernel, bias, probe, wide_features, wide_units):
     import os
     import tempfile
