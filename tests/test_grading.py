@@ -27,7 +27,7 @@ from autograder.cells import SUMMARY_CELL_ID, grade_id
 from autograder.course import Course
 from autograder.limits import Limits, kernel_threads
 from autograder.repo import HIDDEN_TESTS, assignments, notebook_names
-from helpers import alternatives, planted_bugs, with_bug, with_solutions, without_cell
+from helpers import BATCH_ASSIGNMENT, alternatives, planted_bugs, with_bug, with_solutions, without_cell
 
 pytestmark = pytest.mark.kernels
 FUNCTION_START = re.compile(r"^( *)def [^\n]*:\n", re.MULTILINE)
@@ -238,3 +238,32 @@ def test_feedback_reports_results_without_hidden_tests(graded):
                               for path in (course.root / "autograded" / student / course.assignment).glob("*.ipynb"))
         shown = {line for line in lines if line in graded_text}
         assert not shown and "HIDDEN TESTS" not in graded_text, (student, sorted(shown)[:3])
+
+
+DRAWS = ("import random\n"
+         "print('draws:', random.random(), np.random.rand(), float(tf.random.uniform(())), "
+         "float(keras.random.normal(())), keras.initializers.GlorotUniform()((2,)).numpy().tolist())")
+
+
+def test_a_regrade_draws_what_the_first_grading_drew(tmp_path):
+    """The student's kernel is seeded from the submission's seed: grading it again reproduces its random
+    draws (Python's, NumPy's, TensorFlow's, Keras', an initializer's), and so the verdict of code whose
+    results depend on them; another submission draws other values."""
+    assignment = BATCH_ASSIGNMENT
+    course = Course(tmp_path, assignment).generate()
+    [name] = course.notebook_names()
+    notebook = solved(assignment, name)
+    notebook.cells.insert(1 + next(i for i, c in enumerate(notebook.cells) if c.cell_type == "code"),
+                          nbformat.v4.new_code_cell(DRAWS))
+
+    def draws(student):
+        course.submit(student, {name: notebook})
+        course.autograde(student)
+        graded = nbformat.read(course.root / "autograded" / student / assignment / f"{name}.ipynb", as_version=4)
+        [line] = [out.text for cell in graded.cells for out in cell.get("outputs", [])
+                  if out.get("name") == "stdout" and out.text.startswith("draws:")]
+        return line
+
+    first = draws("ada")
+    assert draws("ada") == first
+    assert draws("grace") != first

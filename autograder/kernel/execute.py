@@ -4,6 +4,8 @@ Around nbclient's cell-by-cell execution this adds:
 
 - the kernel comes from manager.py (sandbox, limits, guard; see there), started ahead of the
   submission when its worker was (warm.py);
+- before the first cell, the kernel's random generators are seeded from the submission's seed, so
+  that a regrade draws the same initial weights and noise;
 - before each graded test cell, the guard in the kernel restores the libraries, the kernel's hooks
   and the course checks to their pristine state; after it, the guard says whether the test's run
   changed them again, and if so (or if the guard gives no valid answer) the test cell gets an
@@ -94,6 +96,7 @@ class GuardedExecute(Execute):
         if not self._kernel_ready:  # nbclient starts (or takes) the kernel before the first cell
             stages.add("kernel ready", time.monotonic() - self._started)
             self._kernel_ready = True
+            await self._seed_kernel()
         with stages.timed("cells"):
             return await self._execute_code_cell(cell, cell_index, where, execution_count, store_history)
 
@@ -190,6 +193,7 @@ class GuardedExecute(Execute):
                 await self.async_start_new_kernel_client()
                 # Replaying only rebuilds what the cells defined: an `exit()` among them must not end it.
                 await self._evaluate("setattr(get_ipython(), 'ask_exit', lambda *args, **kwargs: None) or ''")
+                await self._seed_kernel()
                 for cell in cells:
                     msg_id = await ensure_async(self.kc.execute(cell.source, store_history=False, allow_stdin=False))
                     try:
@@ -205,6 +209,12 @@ class GuardedExecute(Execute):
             except Exception:  # no kernel to judge with: the hidden tests say so, the batch goes on
                 return False
         return False
+
+    async def _seed_kernel(self):
+        """Seeds the kernel's random generators (Python's, NumPy's, TensorFlow's, Keras') from the
+        submission's seed, before its first cell: a regrade draws the same initial weights and noise,
+        so it reproduces the verdict of code whose results depend on them."""
+        await self._evaluate(f"__import__('keras').utils.set_random_seed({referee.kernel_seed(self._seed)}) or ''")
 
     async def _before_test(self, cell, where):
         """Restores the environment; returns False (the cell failed, not run) when that cannot be trusted."""

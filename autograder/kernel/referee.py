@@ -79,6 +79,12 @@ def part_rng(seed, grade_id):
     return np.random.default_rng(int.from_bytes(digest[:16], "little"))
 
 
+def kernel_seed(seed):
+    """The seed of the student kernel's random generators, from the submission's seed: the kernel's
+    code can read it, and learns nothing of the hidden tests' inputs from it."""
+    return int.from_bytes(hashlib.sha256(f"{seed}/kernel".encode()).digest()[:4], "little")
+
+
 def judge(test, student, rng):
     """Runs one hidden test; returns None when it passes, else the message for the student.
 
