@@ -31,14 +31,19 @@ def test_a_cell_runs_from_the_seed_given_and_its_bounds_are_recorded_not_checked
                                                              "a constant": (2.0, ">", 1.5)}
 
 
-def test_the_slack_is_measured_inside_each_runs_bound():
-    line = margins.margin_line("loss", [(1.0, "<", 3.0), (2.0, "<", 5.0)])  # slack 2 and 3
-    assert "2 at least, mean 2.5, sd 0.5: the bound is 5.0 sd away" in line
-    line = margins.margin_line("rate", [(0.8, ">", 0.6), (0.8, ">", 0.6)])
-    assert "the bound is inf sd away" in line and "mean 0.2" in line
+def test_each_value_is_measured_as_a_share_of_its_own_bound():
+    line = margins.margin_line("loss", [(1.0, "<", 4.0), (3.0, "<", 4.0)])  # shares 0.25 and 0.75
+    assert "value / bound over 2 seeds at worst 0.75, mean 0.5, sd 0.25: 1 is 2.0 sd away" in line
+    line = margins.margin_line("rate", [(0.8, ">", 0.6), (0.6, ">", 0.3)])  # shares 0.75 and 0.5
+    assert "bound / value over 2 seeds at worst 0.75, mean 0.625" in line
+    assert "1 is inf sd away" in margins.margin_line("rate", [(0.8, ">", 0.6)] * 2)
 
 
 @pytest.mark.parametrize("relation", ["<", ">"])
-def test_a_value_on_the_wrong_side_has_a_negative_slack(relation):
-    value = 2.0 if relation == "<" else 0.0
-    assert "-1 at least" in margins.margin_line("x", [(value, relation, 1.0)])
+def test_a_value_on_the_wrong_side_takes_more_than_its_bound(relation):
+    value = 2.0 if relation == "<" else 0.5
+    assert "at worst 2," in margins.margin_line("x", [(value, relation, 1.0)])
+
+
+def test_a_bound_that_is_not_positive_is_shown_as_it_is():
+    assert "not all positive" in margins.margin_line("x", [(-1.0, "<", 0.0)])

@@ -6,8 +6,9 @@ trains from a start fixed by `keras.utils.set_random_seed(0)` and bounds the out
 at seed 0. A correct solution written differently (its layers created in another order, its noise
 drawn another way) starts elsewhere: to be fair, the bound must hold from any start. This runs each
 such cell again under seeds 0 to N-1, in this process, with those two checks recording instead of
-failing, and prints the range of each bounded value and its distance to the bound in standard
-deviations. Any other check that fails under some seed is printed too.
+failing, and prints for each bound the worst and mean share of it that the value takes, and how
+many standard deviations that mean is from crossing it. Any other check that fails under some seed
+is printed too.
 """
 import contextlib
 import io
@@ -54,14 +55,18 @@ def bounded_values(cell, names, seed):
 
 
 def margin_line(what, runs):
-    """One bounded value over the seeds: its slack (how far inside its bound it stays; the bound may
-    depend on the run, as half the first epoch's loss does), smallest and in standard deviations."""
+    """One bounded value over the seeds, as a share of its bound that must stay below 1 (value / bound
+    for `<`, bound / value for `>`: scale-free, as the bound may depend on the run, like half the
+    first epoch's loss); its worst, and the distance from its mean to 1 in standard deviations."""
     relation = runs[0][1]
-    slack = np.array([bound - value if relation == "<" else value - bound for value, _, bound in runs])
-    spread = slack.std()
-    sigmas = f"{slack.mean() / spread:.1f}" if spread > 0 else "inf"
-    return (f"  {what} ({relation} bound): slack over {len(slack)} seeds {slack.min():.4g} at least, mean "
-            f"{slack.mean():.4g}, sd {spread:.2g}: the bound is {sigmas} sd away")
+    if any(value <= 0 or bound <= 0 for value, _, bound in runs):  # a share needs positive numbers
+        return f"  {what} ({relation} bound): values or bounds not all positive: {runs}"
+    share = np.array([value / bound if relation == "<" else bound / value for value, _, bound in runs])
+    spread = share.std()
+    sigmas = f"{(1 - share.mean()) / spread:.1f}" if spread > 0 else "inf"
+    return (f"  {what} ({relation} bound): {'value / bound' if relation == '<' else 'bound / value'} over "
+            f"{len(share)} seeds at worst {share.max():.3g}, mean {share.mean():.3g}, sd {spread:.2g}: "
+            f"1 is {sigmas} sd away")
 
 
 def run(assignments, seeds):
