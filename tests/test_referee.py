@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from autograder.kernel.referee import clear_of_kinks, numeric_gradient, part_rng
+from autograder.kernel.referee import clear_of_kinks, kernel_seed, numeric_gradient, part_rng
 
 
 def test_a_central_difference_straddling_relus_bend_is_wrong_so_such_draws_are_redrawn():
@@ -23,3 +23,10 @@ def test_each_part_of_a_submission_draws_its_own_inputs_and_draws_them_again_the
                                             [("s", "test_a"), ("s", "test_a"), ("s", "test_b"), ("t", "test_a")])
     assert np.array_equal(first, again)
     assert not np.allclose(first, other_part) and not np.allclose(first, other_seed)
+
+
+def test_a_kernel_seed_is_one_per_submission_and_a_valid_numpy_seed():
+    seeds = {kernel_seed(f"submission {n}") for n in range(50)}
+    assert kernel_seed("submission 0") == kernel_seed("submission 0") and len(seeds) == 50
+    assert all(0 <= seed < 2**32 for seed in seeds)
+    np.random.seed(max(seeds))  # set_random_seed hands it to NumPy, which takes at most 2**32 - 1
