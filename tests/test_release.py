@@ -104,6 +104,10 @@ def test_summary_runs_each_test_again_and_counts_what_passes(capsys):
     assert "expected: 41" in printed
     assert "FAILED  Part 3: stub [test_stub], 2 points\n        NotImplementedError: (the part is not written yet)" in printed
     assert "Visible tests: 1 of 3 parts pass (5 of 10 points)." in printed
+    exec(f"summarize_tests({tests!r}, language='ko')", namespace)  # the Korean notebook's call
+    printed = capsys.readouterr().out
+    assert "통과  Part 1: right [test_right], 5점" in printed and "NotImplementedError: (아직 작성하지 않은 파트입니다)" in printed
+    assert "공개 테스트: 3개 파트 중 1개 통과 (10점 중 5점)." in printed
 
 
 @pytest.mark.parametrize("assignment", assignments())

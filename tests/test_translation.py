@@ -5,7 +5,7 @@ import nbformat
 import pytest
 
 from autograder import cells
-from autograder.authoring import release, translation
+from autograder.authoring import inline, release, translation
 from autograder.repo import EXERCISES, assignments, notebook_names
 
 
@@ -37,15 +37,22 @@ def test_every_text_of_the_book_is_translated(tmp_path):
     assert not missing, f"untranslated text (run `python -m autograder translations extract`, then translate): {missing}"
 
 
+def is_summary(cell):
+    return cells.grade_id(cell) == cells.SUMMARY_CELL_ID
+
+
 @pytest.mark.parametrize("assignment", assignments())
-def test_korean_exercise_differs_from_the_english_one_in_markdown_only(assignment):
+def test_korean_exercise_differs_from_the_english_one_in_markdown_and_summary_only(assignment):
     for name in notebook_names(assignment):
         english = nbformat.read(EXERCISES / assignment / f"{name}.ipynb", as_version=4)
         korean = nbformat.read(release.KOREAN / assignment / f"{name}.ipynb", as_version=4)
         assert [(c.cell_type, c.get("id"), c.metadata) for c in korean.cells] == [
             (c.cell_type, c.get("id"), c.metadata) for c in english.cells]
-        assert [c.source for c in korean.cells if c.cell_type == "code"] == [
-            c.source for c in english.cells if c.cell_type == "code"]
+        assert [c.source for c in korean.cells if c.cell_type == "code" and not is_summary(c)] == [
+            c.source for c in english.cells if c.cell_type == "code" and not is_summary(c)]
+        [summary] = [c.source for c in korean.cells if is_summary(c)]
+        assert summary == inline.summary_source(korean, language="ko")  # the English summary's tests, Korean titles
+        assert summary.count("파트 ") == sum(cells.is_test(c) for c in korean.cells)
         _, missing = translation.korean_notebook(english, f"exercises/{assignment}/{name}")
         assert not missing, f"markdown of {name} without a translation: {missing[:3]}"
         markdown = [c.source for c in korean.cells if c.cell_type == "markdown"]

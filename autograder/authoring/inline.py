@@ -64,7 +64,8 @@ HOW_TO_SUBMIT = """## Before you submit
 4. Submit that `.ipynb` file as your instructor asks (not a PDF, not a copy of the code). Keep
    every cell of the exercise, and write your answers only in the cells marked `YOUR CODE HERE`.
 """
-SUMMARY_TITLE = "#@title Your results: run this cell last; it runs every test above again"
+SUMMARY_TITLES = {"en": "#@title Your results: run this cell last; it runs every test above again",
+                  "ko": "#@title 결과: 이 셀을 마지막에 실행하세요. 위의 모든 테스트를 다시 실행합니다"}
 # Files of an assignment's source folder that never reach students.
 INSTRUCTOR_ONLY = (".ipynb_checkpoints", "__pycache__")
 
@@ -131,9 +132,10 @@ def with_summary(notebook, solution_path):
     return notebook
 
 
-def summary_source(notebook):
-    """The summary cell: `summarize_tests` called with each test cell's grade id, part title, points
-    and source (a raw string, so that its lines read as they do in the test cell)."""
+def summary_source(notebook, language="en"):
+    """The summary cell: `summarize_tests` called with each test cell's grade id, part title (the `## `
+    heading above it, in the notebook's `language`), points and source (a raw string, so that its
+    lines read as they do in the test cell)."""
     entries, heading = [], "The exercise"
     for cell in notebook.cells:
         if cell.cell_type == "markdown" and cell.source.startswith("## "):
@@ -143,7 +145,8 @@ def summary_source(notebook):
             literal = f"r'''\n{source}'''" if "'''" not in source and "\\" not in source else repr(source)
             entries.append(f"    (\n        {cells.grade_id(cell)!r},\n        {heading!r},\n"
                            f"        {cells.points(cell)!r},\n        {literal},\n    ),")
-    return "\n".join([SUMMARY_TITLE, "summarize_tests([", *entries, "])"])
+    call = "])" if language == "en" else f"], language={language!r})"
+    return "\n".join([SUMMARY_TITLES[language], "summarize_tests([", *entries, call])
 
 
 def write_release_source(assignment, target):

@@ -19,7 +19,8 @@ from pathlib import Path
 import yaml
 from babel.messages.pofile import read_po
 
-from .. import repo
+from .. import cells, repo
+from .inline import summary_source
 
 LANGUAGE = "ko"
 LOCALES = repo.REPO / "locales"
@@ -275,12 +276,15 @@ def catalog_of(page):
 
 
 def korean_notebook(notebook, page):
-    """A copy of the exercise `notebook` (its book page `page`) with its markdown in Korean; code
-    cells and metadata unchanged, so that the grader grades it as the English one. Returns
-    (notebook, [msgids without a translation])."""
+    """A copy of the exercise `notebook` (its book page `page`) with its markdown in Korean, and its
+    summary cell's titles and words; the other code cells and the metadata unchanged, so that the
+    grader grades it as the English one. Returns (notebook, [msgids without a translation])."""
     notebook, translations, missing = copy.deepcopy(notebook), catalog_of(page), []
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
             cell.source, lacking = translate_markdown(cell.source, translations)
             missing += lacking
+    for cell in notebook.cells:  # the summary, which the grader skips, titles each part by its Korean heading
+        if cells.grade_id(cell) == cells.SUMMARY_CELL_ID:
+            cell.source = summary_source(notebook, language="ko")
     return notebook, missing
