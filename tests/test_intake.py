@@ -15,13 +15,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.authoring import translation
 from autograder.authoring.samples import released, solved
 from autograder.cells import is_solution
 from autograder.grading import collect as collecting
 from autograder.grading import intake, report, structure
 from autograder.grading.collect import STUDENT_ID, SourceRefused, collect
 from autograder.grading.progress import Progress
-from autograder.repo import REPO
+from autograder.repo import REPO, assignments, notebook_names
 from helpers import grade_rows, gradebook_totals, stand_in_worker
 
 ASSIGNMENT, NAME = "01_custom_layers", "custom_layers_exercise"
@@ -107,6 +108,15 @@ def test_a_grade_id_edited_into_a_list_is_an_unknown_id_not_a_crash():
     notebook.cells[SOLUTION].metadata.nbgrader["grade_id"] = ["mine"]
     _, changes = structure.repair(notebook, released(ASSIGNMENT, NAME))
     assert "a solution cell whose grade id was changed to \"['mine']\" was kept as added code" in changes
+
+
+@pytest.mark.parametrize("assignment", assignments())
+def test_a_korean_notebook_needs_no_repair_against_the_english_release(assignment):
+    """Its markdown and its summary cell (never graded) are Korean; the cells that are graded are the same."""
+    [name] = notebook_names(assignment)
+    korean, _ = translation.korean_notebook(solved(assignment, name), f"exercises/{assignment}/{name}")
+    assert korean.cells[-1].source != released(assignment, name).cells[-1].source  # the summary, in Korean
+    assert structure.repair(korean, released(assignment, name))[1] == []
 
 
 def stripped(notebook, ids=True):

@@ -6,7 +6,9 @@ it fails), cannot grade a test cell retyped as markdown, and trusts edited nbgra
 in ways that make autograde fail. This module rebuilds the notebook from the released one:
 
 - the assignment's cells (markdown, locked, tests) come from the release, in its order, with
-  its metadata: edits, deletions, duplicates, moves and retyping of these cells are undone;
+  its metadata: edits, deletions, duplicates, moves and retyping of these cells are undone (and
+  reported, but for the summary cell's: the grader never runs it, and the Korean notebook's
+  has Korean titles);
 - a solution cell keeps the student's source (first cell with that grade id), with the
   release's metadata; a missing one is not invented (as in nbgrader: the tests then fail);
 - cells the student added (code without a known grade id, later copies of a solution cell)
@@ -25,7 +27,7 @@ import uuid
 
 import nbformat
 
-from ..cells import grade_id, is_graded, is_locked, is_solution, nbgrader
+from ..cells import SUMMARY_CELL_ID, grade_id, is_graded, is_locked, is_solution, nbgrader
 
 
 def repair(submitted, released):
@@ -73,7 +75,8 @@ def repair(submitted, released):
                 cells.append(_solution(cell, mine, [] if id(mine) in identified else changes))
         else:
             cells.append(copy.deepcopy(cell))
-            changes += _differences(gid, cell, mine, metadata=id(mine) not in identified)
+            if gid != SUMMARY_CELL_ID:  # never graded, and the Korean notebook's has Korean titles: put back unsaid
+                changes += _differences(gid, cell, mine, metadata=id(mine) not in identified)
         cells.extend(extras.get(gid, []))
     notebook = copy.deepcopy(released)
     notebook.cells = cells
