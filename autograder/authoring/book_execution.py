@@ -11,6 +11,7 @@ runs it again and fails on its error, strictly.
 """
 import fnmatch
 import os
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -20,8 +21,11 @@ import yaml
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 from jupyter_cache.executors.utils import single_nb_execution
+from jupyter_client import KernelManager
 
 from .. import repo
+from ..kernel.manager import connect_over_ipc
+
 
 def pages_to_execute():
     """The notebooks that `jupyter-book build` would execute, and the cache it would keep them in."""
@@ -36,8 +40,15 @@ def pages_to_execute():
 def _execute(path, timeout):
     """(path, executed notebook or None when it failed, seconds): runs in a pool process."""
     notebook = nbformat.read(path, as_version=4)
-    result = single_nb_execution(notebook, cwd=str(path.parent), allow_errors=False, timeout=timeout,
-                                 meta_override=True)
+    with tempfile.TemporaryDirectory(prefix="book-kernel-") as sockets:
+        manager = KernelManager(kernel_name=notebook.metadata.get("kernelspec", {}).get("name", "python3"))
+        connect_over_ipc(manager, sockets)  # the notebooks' kernels start side by side
+        try:
+            result = single_nb_execution(notebook, cwd=str(path.parent), allow_errors=False, timeout=timeout,
+                                         meta_override=True, km=manager)
+        finally:  # nbclient shuts down only the kernels of managers it made
+            if manager.has_kernel:
+                manager.shutdown_kernel(now=True)
     return path, (None if result.err else notebook), result.time
 
 

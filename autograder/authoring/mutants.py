@@ -329,12 +329,13 @@ class Kernel:
 
     def __init__(self, cwd, timeout):
         self.cwd, self.timeout = cwd, timeout
-        self.km = self.kc = None
+        self.km = self.kc = self._sockets = None
 
     def start(self):
         from jupyter_client import KernelManager
 
         from ..kernel import INSIDE
+        from ..kernel.manager import connect_over_ipc
 
         class LaunchManager(KernelManager):
             def format_kernel_cmd(self, extra_arguments=None):
@@ -342,6 +343,8 @@ class Kernel:
                         "--", "-f", os.path.realpath(self.connection_file), *(extra_arguments or [])]
 
         self.km = LaunchManager(kernel_name="python3")
+        self._sockets = tempfile.TemporaryDirectory(prefix="mutants-")
+        connect_over_ipc(self.km, self._sockets.name)
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
         self.km.start_kernel(cwd=str(self.cwd), env=env, stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"))
         self.kc = self.km.client()
@@ -353,7 +356,9 @@ class Kernel:
             self.kc.stop_channels()
         if self.km and self.km.has_kernel:
             self.km.shutdown_kernel(now=True)
-        self.km = self.kc = None
+        if self._sockets:
+            self._sockets.cleanup()
+        self.km = self.kc = self._sockets = None
 
     def run(self, code):
         """Runs a cell; None when it completes, else its error as 'Name: message'. KernelTimeout past the limit."""

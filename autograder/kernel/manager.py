@@ -5,7 +5,7 @@ jupyter_client starts a kernel from a command line; this manager replaces the ke
 the kernel's process to run inside/launch.py, and connects to it over ZMQ's `ipc` transport: the kernel lives in its
 own network namespace, where TCP on loopback does not reach the grader, so the sockets are
 files in a folder bound into the sandbox. The same manager without a sandbox (--unsandboxed)
-starts inside/launch.py directly over TCP: limits and guard, but no isolation.
+starts inside/launch.py directly, over the same sockets: limits and guard, but no isolation.
 
 It also keeps what a crash leaves behind: the kernel's own stdout and stderr (the last few
 kilobytes), its exit status, and whether it was stopped for running over its time limit.
@@ -39,6 +39,18 @@ RUN_DIR_PARENT = "/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()
 RUN_DIR_PREFIX = "agk-"  # then the pid of the grading process that made it
 
 
+def connect_over_ipc(manager, folder):
+    """Has the KernelManager `manager` talk to its kernel over unix sockets in `folder`, not TCP.
+
+    Over TCP, jupyter_client picks free ports on 127.0.0.1 and lets them go before the kernel binds
+    them: a kernel starting at that moment elsewhere on the machine can take one, and this kernel
+    then dies before it answers ("Address already in use"). Names in a private folder cannot clash.
+    """
+    manager.transport, manager.ip = "ipc", str(Path(folder) / "k")
+    manager.connection_file = str(Path(folder) / "kernel.json")
+    manager.cache_ports = False
+
+
 class CourseKernelManager(AsyncKernelManager):
     """Set `sandboxed`, `limits`, `preload` and `guard` before `start_kernel`."""
 
@@ -68,17 +80,15 @@ class CourseKernelManager(AsyncKernelManager):
         workdir = self._run_dir / "work"
         _copy_data_files(kw.get("cwd"), workdir)
         kw["cwd"] = str(workdir)
+        sockets = self._run_dir / "sockets"
+        sockets.mkdir()
+        connect_over_ipc(self, sockets)
         if self.sandboxed:
             self._lease = sandbox.UidLease()
-            sockets = self._run_dir / "sockets"
-            sockets.mkdir()
             for path in (sockets, workdir, *workdir.rglob("*")):  # the run folder itself stays root's, 0700
                 os.chown(path, self._lease.uid, self._lease.uid)
             for folder in (sockets, workdir):
                 os.chmod(folder, 0o700)
-            self.transport, self.ip = "ipc", str(sockets / "k")
-            self.connection_file = str(sockets / "kernel.json")
-            self.cache_ports = False
         else:  # the sandbox sets the kernel's whole environment; unsandboxed it inherits the grader's
             kw["env"] = {**kw.get("env", os.environ), **self.limits.thread_environment()}
         self.kernel_spec.interrupt_mode = "message"  # a signal would hit bwrap, not the kernel; see module doc
