@@ -8,12 +8,15 @@ colab-requirements.txt: every cell, so every visible test, must pass there.
 """
 import json
 import re
+import tempfile
 
 import pytest
+from jupyter_client import KernelManager
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
 from autograder.authoring.samples import solved
+from autograder.kernel.manager import connect_over_ipc
 from autograder.repo import REPO, assignments, notebook_names
 
 pytestmark = pytest.mark.kernels
@@ -50,9 +53,17 @@ def test_the_solution_passes_its_visible_tests_on_colabs_keras(assignment, colab
     for name in notebook_names(assignment):
         notebook = solved(assignment, name)
         notebook.cells.append(new_code_cell(VERSIONS))
-        # allow_errors=False: the first cell that raises (a failing visible test) fails the test, with its traceback.
-        NotebookClient(notebook, kernel_name=colab_kernel, timeout=300, startup_timeout=300, allow_errors=False,
-                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+        manager = KernelManager(kernel_name=colab_kernel)
+        with tempfile.TemporaryDirectory() as sockets:
+            connect_over_ipc(manager, sockets)  # other tests start kernels at the same time
+            try:
+                # allow_errors=False: the first cell that raises (a failing visible test) fails the test, with its
+                # traceback.
+                NotebookClient(notebook, km=manager, timeout=300, startup_timeout=300, allow_errors=False,
+                               resources={"metadata": {"path": str(tmp_path)}}).execute()
+            finally:  # nbclient shuts down only the kernels of managers it made
+                if manager.has_kernel:
+                    manager.shutdown_kernel(now=True)
         summary = "".join(output.get("text", "") for output in notebook.cells[-2].outputs)
         [(passing, parts)] = re.findall(r"Visible tests: (\d+) of (\d+) parts pass", summary)
         assert passing == parts, f"{name}: the summary cell says\n{summary}"
