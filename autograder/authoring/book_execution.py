@@ -10,6 +10,7 @@ there. A notebook already in the cache is not run again. One that fails is not s
 runs it again and fails on its error, strictly.
 """
 import fnmatch
+import multiprocessing
 import os
 import tempfile
 import time
@@ -21,7 +22,8 @@ import yaml
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 from jupyter_cache.executors.utils import single_nb_execution
-from jupyter_client import KernelManager
+from jupyter_client import AsyncKernelManager
+from jupyter_core.utils import run_sync
 
 from .. import repo
 from ..kernel.manager import connect_over_ipc
@@ -41,14 +43,15 @@ def _execute(path, timeout):
     """(path, executed notebook or None when it failed, seconds): runs in a pool process."""
     notebook = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory(prefix="book-kernel-") as sockets:
-        manager = KernelManager(kernel_name=notebook.metadata.get("kernelspec", {}).get("name", "python3"))
+        # Async, as the manager nbclient makes itself: a sync one would start the kernel from a helper thread.
+        manager = AsyncKernelManager(kernel_name=notebook.metadata.get("kernelspec", {}).get("name", "python3"))
         connect_over_ipc(manager, sockets)  # the notebooks' kernels start side by side
         try:
             result = single_nb_execution(notebook, cwd=str(path.parent), allow_errors=False, timeout=timeout,
                                          meta_override=True, km=manager)
         finally:  # nbclient shuts down only the kernels of managers it made
             if manager.has_kernel:
-                manager.shutdown_kernel(now=True)
+                run_sync(manager.shutdown_kernel)(now=True)
     return path, (None if result.err else notebook), result.time
 
 
@@ -68,7 +71,9 @@ def run(notebooks, cache_path, timeout, out=print):
     if not pending:
         return
     started = time.monotonic()
-    with ProcessPoolExecutor(max_workers=min(len(pending), os.cpu_count() or 1)) as pool:
+    # Spawned, not forked: a fork of a process with threads (a test run's) can inherit a lock held forever.
+    with ProcessPoolExecutor(max_workers=min(len(pending), os.cpu_count() or 1),
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
         for path, executed, seconds in pool.map(_execute, pending, [timeout] * len(pending)):
             name = path.name
             if executed is None:
